@@ -1,0 +1,9 @@
+//! amorph-core: the sans-IO heart of Amorph.
+//!
+//! State machines and pure functions only: no sockets, no clocks, no randomness of its own.
+//! Time (`now_ms`) and entropy (seeds, replica ids) are passed in by the adapters in `app/`,
+//! `worker/` and `relay/`.
+
+pub mod events;
+pub mod identity;
+pub mod wire;
