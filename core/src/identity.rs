@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use ed25519_dalek::{Signer, SigningKey, Verifier, VerifyingKey};
+use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 
 /// Multicodec prefix of an Ed25519 public key (0xed as unsigned varint: 0xed 0x01).

@@ -6,4 +6,5 @@
 
 pub mod events;
 pub mod identity;
+pub mod signal;
 pub mod wire;

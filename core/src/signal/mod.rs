@@ -1,0 +1,8 @@
+//! Signaling: how a brand-new peer is introduced to others and exchanges WebRTC offers, answers
+//! and ICE candidates before it has a data channel of its own.
+//!
+//! `messages` is the wire format (JSON text frames) shared by the relay and the browser app.
+
+pub mod messages;
+
+pub use messages::{ClientMessage, ErrorCode, RelayMessage, SignalPayload, join_proof_bytes};
