@@ -64,6 +64,8 @@ pub enum ErrorCode {
     TooManyConnections,
     /// The same did:key joined on a newer connection; this one is closed.
     Replaced,
+    /// The relay has as many joined peers as it allows; the connection is closed. Retry later.
+    RelayFull,
 }
 
 #[cfg(test)]
