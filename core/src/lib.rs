@@ -7,4 +7,5 @@
 pub mod events;
 pub mod identity;
 pub mod signal;
+pub mod store;
 pub mod wire;
