@@ -41,9 +41,18 @@ pub struct ResultSubmitted {
     pub result: String,
 }
 
+/// The requester's verdict names the submission it judges, so it can never apply to a result
+/// submitted later.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decision {
+    pub task: EventId,
+    pub submission: EventId,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResultRejected {
     pub task: EventId,
+    pub submission: EventId,
     pub reason: String,
 }
 
@@ -53,7 +62,7 @@ pub enum Event {
     TaskPosted(TaskPosted),
     TaskClaimed(TaskRef),
     ResultSubmitted(ResultSubmitted),
-    ResultAccepted(TaskRef),
+    ResultAccepted(Decision),
     ResultRejected(ResultRejected),
 }
 
@@ -99,7 +108,8 @@ impl Event {
     pub fn task(&self) -> Option<EventId> {
         match self {
             Event::TaskPosted(_) => None,
-            Event::TaskClaimed(r) | Event::ResultAccepted(r) => Some(r.task),
+            Event::TaskClaimed(r) => Some(r.task),
+            Event::ResultAccepted(r) => Some(r.task),
             Event::ResultSubmitted(r) => Some(r.task),
             Event::ResultRejected(r) => Some(r.task),
         }
@@ -108,7 +118,8 @@ impl Event {
     fn encode_body(&self) -> Vec<u8> {
         let encoded = match self {
             Event::TaskPosted(b) => postcard::to_stdvec(b),
-            Event::TaskClaimed(b) | Event::ResultAccepted(b) => postcard::to_stdvec(b),
+            Event::TaskClaimed(b) => postcard::to_stdvec(b),
+            Event::ResultAccepted(b) => postcard::to_stdvec(b),
             Event::ResultSubmitted(b) => postcard::to_stdvec(b),
             Event::ResultRejected(b) => postcard::to_stdvec(b),
         };

@@ -8,4 +8,5 @@ pub mod events;
 pub mod identity;
 pub mod signal;
 pub mod store;
+pub mod views;
 pub mod wire;
