@@ -1,1 +1,92 @@
-fn main() {}
+//! `amorph-relay`: serves the built app and runs the `/signal` WebSocket that introduces peers.
+//!
+//! Owns process concerns only: flags, logging, binding, the startup line, graceful shutdown.
+//! The protocol lives in `amorph_core::signal::Directory`; this binary never sees events.
+
+mod cli;
+mod server;
+mod signal;
+
+use std::io::{IsTerminal, Write};
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Parser;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tracing::{error, info, warn};
+use tracing_subscriber::EnvFilter;
+
+use crate::cli::Cli;
+use crate::signal::Hub;
+
+/// How long open sockets get to close after a shutdown signal.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(3);
+
+#[derive(Debug, thiserror::Error)]
+enum RelayError {
+    #[error("cannot listen on {host}:{port}: {source} (is another relay running? try --port 0)")]
+    Bind { host: String, port: u16, source: std::io::Error },
+    #[error("the server stopped: {0}")]
+    Serve(std::io::Error),
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // Logs go to stderr: stdout carries only the startup line that scripts read.
+    let color = std::io::stderr().is_terminal();
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(color).init();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            error!("{err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), RelayError> {
+    let host = cli.bind_host().to_string();
+    let listener = TcpListener::bind((host.as_str(), cli.port)).await.map_err(|source| RelayError::Bind {
+        host: host.clone(),
+        port: cli.port,
+        source,
+    })?;
+    let bound = listener.local_addr().map_err(|source| RelayError::Bind { host, port: cli.port, source })?;
+
+    let (stop, stopped) = watch::channel(false);
+    let hub = Arc::new(Hub::new(cli.limits(), stopped));
+    let app = server::router(hub.clone(), &cli.app_dir);
+
+    announce(bound);
+    server::log_lan_hint(bound);
+    info!(limits = ?cli.limits(), app_dir = %cli.app_dir.display(), "relay started");
+
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async move {
+            server::shutdown_signal().await;
+            // WebSockets run outside the HTTP server's own shutdown: tell them to close.
+            let _ = stop.send(true);
+        })
+        .await
+        .map_err(RelayError::Serve)?;
+
+    let deadline = tokio::time::Instant::now() + DRAIN_TIMEOUT;
+    while hub.counters().connections > 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    info!(open = hub.counters().connections, "relay stopped");
+    Ok(())
+}
+
+/// The one line on stdout; e2e tests and scripts parse the port from it.
+fn announce(bound: SocketAddr) {
+    let mut stdout = std::io::stdout().lock();
+    if let Err(error) = writeln!(stdout, "Amorph relay listening on http://{bound}/").and_then(|()| stdout.flush()) {
+        warn!(%error, "could not write the startup line to stdout");
+    }
+}

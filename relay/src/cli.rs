@@ -1,0 +1,99 @@
+//! Command-line flags of `amorph-relay` and how they map to a bind address and directory limits.
+
+use std::path::PathBuf;
+
+use amorph_core::signal::DirectoryLimits;
+use clap::Parser;
+
+/// Serves the built Amorph app and introduces peers to each other over `/signal`.
+#[derive(Debug, Parser)]
+#[command(name = "amorph-relay", version, about)]
+pub struct Cli {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1", conflicts_with = "lan")]
+    pub host: String,
+    /// Port to listen on; 0 picks a free one (the chosen port is printed on stdout).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// Listen on every interface (0.0.0.0) so phones and laptops on this network can join.
+    #[arg(long)]
+    pub lan: bool,
+    /// Directory of the built app (trunk's output); index.html answers every unknown path.
+    #[arg(long, default_value = "dist")]
+    pub app_dir: PathBuf,
+    /// Largest signaling frame accepted, in bytes (at least 256: a join frame is about 230).
+    #[arg(long, default_value_t = DirectoryLimits::default().max_frame_bytes, value_parser = frame_bytes)]
+    pub max_frame_bytes: usize,
+    /// Open WebSocket connections allowed from one IP address.
+    #[arg(long, default_value_t = DirectoryLimits::default().max_connections_per_ip, value_parser = at_least_one)]
+    pub max_connections_per_ip: usize,
+    /// Frames per second each connection may send on average.
+    #[arg(long, default_value_t = DirectoryLimits::default().frames_per_second, value_parser = clap::value_parser!(u32).range(1..))]
+    pub frames_per_second: u32,
+    /// Frames a connection may send in one burst.
+    #[arg(long, default_value_t = DirectoryLimits::default().frame_burst, value_parser = clap::value_parser!(u32).range(1..))]
+    pub frame_burst: u32,
+    /// Peers that may be joined at once.
+    #[arg(long, default_value_t = DirectoryLimits::default().max_peers, value_parser = at_least_one)]
+    pub max_peers: usize,
+    /// Other peers listed to a newcomer in its welcome.
+    #[arg(long, default_value_t = DirectoryLimits::default().welcome_peers)]
+    pub welcome_peers: usize,
+}
+
+impl Cli {
+    pub fn bind_host(&self) -> &str {
+        if self.lan {
+            "0.0.0.0"
+        } else {
+            &self.host
+        }
+    }
+
+    pub fn limits(&self) -> DirectoryLimits {
+        DirectoryLimits {
+            max_frame_bytes: self.max_frame_bytes,
+            max_connections_per_ip: self.max_connections_per_ip,
+            frames_per_second: self.frames_per_second,
+            frame_burst: self.frame_burst,
+            max_peers: self.max_peers,
+            welcome_peers: self.welcome_peers,
+        }
+    }
+}
+
+fn at_least(minimum: usize, value: &str) -> Result<usize, String> {
+    match value.parse::<usize>() {
+        Ok(n) if n < minimum => Err(format!("must be at least {minimum}")),
+        Ok(n) => Ok(n),
+        Err(error) => Err(format!("not a whole number: {error}")),
+    }
+}
+
+fn at_least_one(value: &str) -> Result<usize, String> {
+    at_least(1, value)
+}
+
+fn frame_bytes(value: &str) -> Result<usize, String> {
+    at_least(256, value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_match_the_directory_defaults() {
+        let cli = Cli::parse_from(["amorph-relay"]);
+        assert_eq!(cli.limits(), DirectoryLimits::default());
+        assert_eq!((cli.bind_host(), cli.port), ("127.0.0.1", 8080));
+    }
+
+    #[test]
+    fn lan_binds_every_interface_and_excludes_host() {
+        assert_eq!(Cli::parse_from(["amorph-relay", "--lan"]).bind_host(), "0.0.0.0");
+        assert!(Cli::try_parse_from(["amorph-relay", "--lan", "--host", "::1"]).is_err());
+        assert!(Cli::try_parse_from(["amorph-relay", "--max-peers", "0"]).is_err());
+        assert!(Cli::try_parse_from(["amorph-relay", "--max-frame-bytes", "10"]).is_err());
+    }
+}

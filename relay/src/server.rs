@@ -1,0 +1,97 @@
+//! The HTTP side of the relay: routes (`/signal`, `/health`, the built app), the shutdown signal
+//! and the hint for reaching the relay from other devices on the network.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
+use std::path::Path;
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{json, Value};
+use tower_http::services::{ServeDir, ServeFile};
+use tower_http::trace::TraceLayer;
+use tracing::{info, warn};
+
+use crate::signal::{self, Hub};
+
+/// Every route of the relay. Unknown paths get the app's index.html, so client-side routes load.
+pub fn router(hub: Arc<Hub>, app_dir: &Path) -> Router {
+    let index = app_dir.join("index.html");
+    if !index.is_file() {
+        warn!(
+            app_dir = %app_dir.display(),
+            "no index.html in the app directory: build the app (trunk build --release) or pass --app-dir; \
+             signaling works without it"
+        );
+    }
+    let app = ServeDir::new(app_dir).fallback(ServeFile::new(index));
+    Router::new()
+        .route("/signal", get(signal::upgrade))
+        .route("/health", get(health))
+        .fallback_service(app)
+        .layer(TraceLayer::new_for_http())
+        .with_state(hub)
+}
+
+/// `GET /health`: liveness and the directory's counters.
+async fn health(State(hub): State<Arc<Hub>>) -> Json<Value> {
+    let counters = hub.counters();
+    Json(json!({
+        "status": "ok",
+        "uptime_s": hub.uptime_s(),
+        "connections": counters.connections,
+        "peers": counters.peers,
+        "refused": counters.refused,
+    }))
+}
+
+/// Resolves on Ctrl-C (SIGINT) or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            warn!(%error, "cannot listen for Ctrl-C; stop the relay with SIGTERM");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                terminate.recv().await;
+            }
+            Err(error) => {
+                warn!(%error, "cannot listen for SIGTERM; stop the relay with Ctrl-C");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => info!("Ctrl-C received; shutting down"),
+        () = terminate => info!("SIGTERM received; shutting down"),
+    }
+}
+
+/// Logs the address other devices should open when the relay listens on every interface.
+pub fn log_lan_hint(bound: SocketAddr) {
+    if !bound.ip().is_unspecified() {
+        return;
+    }
+    match lan_address() {
+        Some(ip) => info!("on other devices on this network, open http://{}/", SocketAddr::new(ip, bound.port())),
+        None => info!(
+            "listening on every interface; on other devices open http://<this machine's LAN address>:{}/",
+            bound.port()
+        ),
+    }
+}
+
+/// The address this machine uses for outbound traffic. Connecting a UDP socket sends nothing.
+fn lan_address() -> Option<IpAddr> {
+    let socket = UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0)).ok()?;
+    socket.connect((Ipv4Addr::new(192, 0, 2, 1), 9)).ok()?;
+    let ip = socket.local_addr().ok()?.ip();
+    (!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
+}

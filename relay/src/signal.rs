@@ -1,0 +1,231 @@
+//! The `/signal` WebSocket: a thin adapter that feeds socket events into the core `Directory` and
+//! carries its outputs back to the sockets.
+//!
+//! Owns the one `Directory` (behind a mutex, never held across an await), the clock it is driven
+//! with, the nonces it is given, and one bounded outbound queue per socket. Makes no protocol
+//! decision of its own. Logs frame sizes and kinds only, never SDP text or signatures.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Instant;
+
+use amorph_core::signal::{
+    ConnId, Counters, Directory, DirectoryLimits, ErrorCode, Output, RelayMessage, SignalPayload,
+};
+use axum::extract::ws::{close_code, CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, State};
+use axum::response::Response;
+use tokio::sync::{mpsc, watch};
+use tracing::{debug, info, warn};
+
+/// Frames queued for one socket before it counts as too slow and is dropped.
+const OUTBOUND_QUEUE: usize = 64;
+
+/// What a connection task must write next.
+enum Outbound {
+    Frame(String),
+    Close(ErrorCode),
+}
+
+struct Inner {
+    directory: Directory,
+    sockets: HashMap<ConnId, mpsc::Sender<Outbound>>,
+}
+
+/// Shared by every connection task and the health endpoint.
+pub struct Hub {
+    inner: Mutex<Inner>,
+    started: Instant,
+    next_conn: AtomicU64,
+    shutdown: watch::Receiver<bool>,
+}
+
+impl Hub {
+    /// `shutdown` turning true makes every open socket close with "going away".
+    pub fn new(limits: DirectoryLimits, shutdown: watch::Receiver<bool>) -> Self {
+        Hub {
+            inner: Mutex::new(Inner { directory: Directory::new(limits), sockets: HashMap::new() }),
+            started: Instant::now(),
+            next_conn: AtomicU64::new(1),
+            shutdown,
+        }
+    }
+
+    pub fn uptime_s(&self) -> u64 {
+        self.started.elapsed().as_secs()
+    }
+
+    pub fn counters(&self) -> Counters {
+        self.lock().directory.counters()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    fn connect(&self, addr: IpAddr) -> Result<(ConnId, mpsc::Receiver<Outbound>), getrandom::Error> {
+        let mut nonce = [0u8; 16];
+        getrandom::fill(&mut nonce)?;
+        let conn = ConnId(self.next_conn.fetch_add(1, Ordering::Relaxed));
+        let (sender, receiver) = mpsc::channel(OUTBOUND_QUEUE);
+        let mut inner = self.lock();
+        inner.sockets.insert(conn, sender);
+        inner.directory.handle_connect(conn, addr, nonce, self.now_ms());
+        inner.flush();
+        Ok((conn, receiver))
+    }
+
+    fn frame(&self, conn: ConnId, text: &str) {
+        debug!(conn = conn.0, bytes = text.len(), "frame in");
+        let now_ms = self.now_ms();
+        let mut inner = self.lock();
+        inner.directory.handle_frame(conn, text, now_ms);
+        inner.flush();
+    }
+
+    fn disconnect(&self, conn: ConnId) {
+        let mut inner = self.lock();
+        inner.sockets.remove(&conn);
+        inner.directory.handle_disconnect(conn);
+        inner.flush();
+    }
+}
+
+impl Inner {
+    /// Drains the directory's outputs into the socket queues.
+    fn flush(&mut self) {
+        while let Some(output) = self.directory.poll_output() {
+            match output {
+                Output::Send { conn, message } => {
+                    log_outgoing(conn, &message);
+                    let text = match serde_json::to_string(&message) {
+                        Ok(text) => text,
+                        Err(error) => {
+                            warn!(conn = conn.0, %error, "could not encode a relay message; dropped");
+                            continue;
+                        }
+                    };
+                    let Some(socket) = self.sockets.get(&conn) else { continue };
+                    if socket.try_send(Outbound::Frame(text)).is_err() {
+                        warn!(
+                            conn = conn.0,
+                            queued = OUTBOUND_QUEUE,
+                            "socket too slow to read its frames; dropping it"
+                        );
+                        self.sockets.remove(&conn);
+                        self.directory.handle_disconnect(conn);
+                    }
+                }
+                Output::Close { conn, code } => {
+                    info!(conn = conn.0, code = code_name(code), "closing connection");
+                    if let Some(socket) = self.sockets.remove(&conn) {
+                        // A full queue is fine: dropping the sender ends the socket after what is queued.
+                        let _ = socket.try_send(Outbound::Close(code));
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn log_outgoing(conn: ConnId, message: &RelayMessage) {
+    match message {
+        RelayMessage::Challenge { .. } => debug!(conn = conn.0, "challenge sent"),
+        RelayMessage::Welcome { you, peers } => info!(conn = conn.0, peer = %you, offered = peers.len(), "joined"),
+        RelayMessage::Signal { payload, .. } => {
+            let (kind, bytes) = match payload {
+                SignalPayload::Offer { sdp } => ("offer", sdp.len()),
+                SignalPayload::Answer { sdp } => ("answer", sdp.len()),
+                SignalPayload::Candidate { candidate, .. } => ("candidate", candidate.len()),
+            };
+            debug!(to = conn.0, kind, bytes, "signal forwarded");
+        }
+        RelayMessage::Error { code, .. } => info!(conn = conn.0, code = code_name(*code), "refused"),
+    }
+}
+
+fn code_name(code: ErrorCode) -> String {
+    serde_json::to_value(code).ok().and_then(|value| value.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
+/// The WebSocket close code that goes with a directory close.
+fn close_code_for(code: ErrorCode) -> u16 {
+    match code {
+        ErrorCode::TooLarge => close_code::SIZE,
+        ErrorCode::TooManyConnections | ErrorCode::RelayFull => close_code::AGAIN,
+        ErrorCode::Replaced => close_code::NORMAL,
+        _ => close_code::POLICY,
+    }
+}
+
+/// `GET /signal`: upgrades and runs one connection.
+pub async fn upgrade(
+    State(hub): State<Arc<Hub>>,
+    ConnectInfo(remote): ConnectInfo<SocketAddr>,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    let max_frame_bytes = hub.lock().directory.limits().max_frame_bytes;
+    // Frames a little over the limit reach the directory and get a `too_large` reply; far larger
+    // ones are cut off by the WebSocket layer (close code 1009) before they are buffered.
+    let cap = max_frame_bytes.saturating_mul(4).max(64 * 1024);
+    upgrade.max_message_size(cap).max_frame_size(cap).on_upgrade(move |socket| run(hub, socket, remote))
+}
+
+async fn run(hub: Arc<Hub>, mut socket: WebSocket, remote: SocketAddr) {
+    let (conn, mut outbound) = match hub.connect(remote.ip().to_canonical()) {
+        Ok(connected) => connected,
+        Err(error) => {
+            warn!(%remote, %error, "no randomness for a challenge nonce; refusing the connection");
+            let _ = socket.send(close(close_code::ERROR, "relay has no randomness")).await;
+            return;
+        }
+    };
+    info!(conn = conn.0, %remote, "connected");
+    let mut shutdown = hub.shutdown.clone();
+    let reason = loop {
+        tokio::select! {
+            incoming = socket.recv() => match incoming {
+                Some(Ok(Message::Text(text))) => hub.frame(conn, text.as_str()),
+                Some(Ok(Message::Binary(bytes))) => hub.frame(conn, &String::from_utf8_lossy(&bytes)),
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                Some(Ok(Message::Close(_))) | None => break "peer closed",
+                Some(Err(error)) => {
+                    debug!(conn = conn.0, %error, "socket error");
+                    break "socket error";
+                }
+            },
+            next = outbound.recv() => match next {
+                Some(Outbound::Frame(text)) => {
+                    if socket.send(Message::Text(text.into())).await.is_err() {
+                        break "send failed";
+                    }
+                }
+                Some(Outbound::Close(code)) => {
+                    let _ = socket.send(close(close_code_for(code), &code_name(code))).await;
+                    break "closed by relay";
+                }
+                None => {
+                    let _ = socket.send(close(close_code::POLICY, "too slow")).await;
+                    break "dropped by relay";
+                }
+            },
+            // Also fires when the shutdown sender is gone: either way the relay is stopping.
+            _ = shutdown.changed() => {
+                let _ = socket.send(close(close_code::AWAY, "relay shutting down")).await;
+                break "relay shutting down";
+            }
+        }
+    };
+    hub.disconnect(conn);
+    info!(conn = conn.0, reason, "disconnected");
+}
+
+fn close(code: u16, reason: &str) -> Message {
+    Message::Close(Some(CloseFrame { code, reason: Utf8Bytes::from(reason) }))
+}
