@@ -1,0 +1,61 @@
+// Page object: the status bar — relay connection, peer count, own identity, rejected-event counter.
+'use strict';
+
+const { tid, textOf, attrOf, number } = require('./dom');
+const { eventually, UI_TIMEOUT_MS } = require('../lib/wait');
+
+class StatusBar {
+  constructor(page, name) {
+    this.page = page;
+    this.name = name;
+  }
+
+  /** `connecting` | `connected` | `relay down` | `offline`. */
+  async relayState() {
+    return attrOf(this.page.locator(tid('relay-status')), 'data-state', `${this.name}'s relay status`);
+  }
+
+  async relayText() {
+    return textOf(this.page.locator(tid('relay-status')), `${this.name}'s relay status`);
+  }
+
+  async peerCount() {
+    const what = `${this.name}'s peer count`;
+    return number(await textOf(this.page.locator(tid('peer-count')), what), what);
+  }
+
+  /** Full `did:key:…` of this user (from `data-did`). */
+  async myDid() {
+    const did = await attrOf(this.page.locator(tid('my-did')), 'data-did', `${this.name}'s did`);
+    if (!did || !did.startsWith('did:key:')) throw new Error(`${this.name}'s did is "${did}", not a did:key`);
+    return did;
+  }
+
+  /** The short form shown as text. */
+  async myDidShort() {
+    return textOf(this.page.locator(tid('my-did')), `${this.name}'s did`);
+  }
+
+  async copyDid() {
+    await this.page.locator(tid('copy-did')).click();
+  }
+
+  /** Events this user refused (bad signature, overwrite, …). */
+  async rejectedCount() {
+    const what = `${this.name}'s rejected count`;
+    return number(await textOf(this.page.locator(tid('rejected-count')), what), what);
+  }
+
+  async waitForRelayState(state, { timeout = UI_TIMEOUT_MS } = {}) {
+    await eventually(
+      `${this.name}'s relay status to be "${state}"`,
+      async () => {
+        const now = await this.relayState();
+        if (now !== state) throw new Error(`relay status is "${now}"`);
+      },
+      { timeout },
+    );
+  }
+}
+
+module.exports = { StatusBar };

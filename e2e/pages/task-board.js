@@ -1,0 +1,195 @@
+// Page objects: the task board (every task card this user's store holds) and one task card
+// with the market actions a user can take on it (claim, submit a result, accept, reject).
+'use strict';
+
+const { tid, texts, attrOf, textOf, single } = require('./dom');
+const { eventually, UI_TIMEOUT_MS } = require('../lib/wait');
+
+const STATUSES = ['open', 'claimed', 'submitted', 'accepted', 'rejected'];
+
+class TaskBoard {
+  constructor(page, name) {
+    this.page = page;
+    this.name = name;
+    this.root = page.locator(tid('board'));
+    this.cards = page.locator(tid('task-card'));
+  }
+
+  /** `{ id, status, title }` of every card, sorted by id. */
+  async snapshot() {
+    const cards = await this.cards.evaluateAll(
+      (els, titleSel) =>
+        els.map((e) => {
+          const t = e.querySelector(titleSel);
+          return {
+            id: e.getAttribute('data-task-id'),
+            status: e.getAttribute('data-status'),
+            title: t ? (t.textContent || '').trim() : null,
+          };
+        }),
+      tid('task-title-text'),
+    );
+    return cards.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  async ids() {
+    return (await this.snapshot()).map((c) => c.id);
+  }
+
+  card(id) {
+    return new TaskCard(this.page, this.name, id);
+  }
+
+  /** Waits for the card whose title is exactly `title` and returns it (with its id resolved). */
+  async waitForTitle(title, { timeout = UI_TIMEOUT_MS } = {}) {
+    const id = await eventually(
+      `${this.name}'s board to show a task titled "${title}"`,
+      async () => {
+        const hits = (await this.snapshot()).filter((c) => c.title === title);
+        const hit = single(hits, `task "${title}"`);
+        if (!hit.id || !/^[0-9a-f]+$/i.test(hit.id)) throw new Error(`task "${title}" has data-task-id "${hit.id}", not hex`);
+        return hit.id;
+      },
+      { timeout },
+    );
+    return this.card(id);
+  }
+
+  /** Waits until the task `id` is shown, optionally with `status`. */
+  async waitForTask(id, { status, timeout = UI_TIMEOUT_MS } = {}) {
+    await eventually(
+      `${this.name}'s board to show task ${id.slice(0, 12)}${status ? ` as "${status}"` : ''}`,
+      async () => {
+        const hit = single((await this.snapshot()).filter((c) => c.id === id), `task ${id.slice(0, 12)}`);
+        if (status && hit.status !== status) throw new Error(`its status is "${hit.status}"`);
+      },
+      { timeout },
+    );
+    return this.card(id);
+  }
+
+  /** Whether the IndexedDB restore has finished (`data-restored="true"`). */
+  async restored() {
+    return (await attrOf(this.root, 'data-restored', `${this.name}'s board`)) === 'true';
+  }
+
+  /** Events in this user's local store (`data-events`). */
+  async eventCount() {
+    const v = await attrOf(this.root, 'data-events', `${this.name}'s board`);
+    const n = Number(v);
+    if (v === null || v === '' || !Number.isInteger(n)) throw new Error(`${this.name}'s board data-events is "${v}"`);
+    return n;
+  }
+
+  async waitUntilRestored({ timeout = UI_TIMEOUT_MS } = {}) {
+    await eventually(
+      `${this.name}'s board to be restored from IndexedDB`,
+      async () => {
+        if (!(await this.restored())) throw new Error('data-restored is not "true"');
+      },
+      { timeout },
+    );
+  }
+
+  /**
+   * Benchmark support: a MutationObserver in the page records `Date.now()` the first time a card
+   * with a given title is seen, in `window.__amorphArrivals` (title → ms), read with `arrivals()`.
+   */
+  async recordArrivals() {
+    await this.page.evaluate(
+      ({ card, title }) => {
+        const seen = (window.__amorphArrivals = {});
+        const scan = () => {
+          const now = Date.now();
+          for (const el of document.querySelectorAll(card)) {
+            const t = el.querySelector(title);
+            const text = t ? (t.textContent || '').trim() : '';
+            if (text && !(text in seen)) seen[text] = now;
+          }
+        };
+        scan();
+        new MutationObserver(scan).observe(document.body, { childList: true, subtree: true, characterData: true });
+      },
+      { card: tid('task-card'), title: tid('task-title-text') },
+    );
+  }
+
+  async arrivals() {
+    return this.page.evaluate(() => window.__amorphArrivals || {});
+  }
+}
+
+class TaskCard {
+  constructor(page, name, id) {
+    this.page = page;
+    this.name = name;
+    this.id = id;
+    this.root = page.locator(`${tid('task-card')}[data-task-id="${id}"]`);
+    this.what = `${name}'s task ${id.slice(0, 12)}`;
+  }
+
+  /** `open` | `claimed` | `submitted` | `accepted` | `rejected`. */
+  async status() {
+    const s = await attrOf(this.root, 'data-status', this.what);
+    if (!STATUSES.includes(s)) throw new Error(`${this.what} has data-status "${s}"`);
+    return s;
+  }
+
+  async title() {
+    return textOf(this.root.locator(tid('task-title-text')), `${this.what} title`);
+  }
+
+  async statusText() {
+    return textOf(this.root.locator(tid('task-status')), `${this.what} status text`);
+  }
+
+  /** Full did of the claimant (from `data-did` of `task-claimant`). */
+  async claimant() {
+    return attrOf(this.root.locator(tid('task-claimant')), 'data-did', `${this.what} claimant`);
+  }
+
+  async result() {
+    return textOf(this.root.locator(tid('task-result')), `${this.what} result`);
+  }
+
+  /** The card's own error line ('' when there is none), e.g. a refused claim. */
+  async errorText() {
+    return (await texts(this.root.locator(tid('task-error')))).join(' ');
+  }
+
+  /** Number of visible claim buttons on the card (0 means this user cannot claim it). */
+  async claimButtons() {
+    return this.root.locator(tid('claim-task')).evaluateAll((els) => els.filter((e) => e.getClientRects().length > 0).length);
+  }
+
+  async claim() {
+    await this.root.locator(tid('claim-task')).click();
+  }
+
+  async submitResult(text) {
+    await this.root.locator(tid('result-input')).fill(text);
+    await this.root.locator(tid('submit-result')).click();
+  }
+
+  async accept() {
+    await this.root.locator(tid('accept-result')).click();
+  }
+
+  async reject(reason) {
+    await this.root.locator(tid('reject-reason')).fill(reason);
+    await this.root.locator(tid('reject-result')).click();
+  }
+
+  async waitForStatus(status, { timeout = UI_TIMEOUT_MS } = {}) {
+    await eventually(
+      `${this.what} to be "${status}"`,
+      async () => {
+        const now = await this.status();
+        if (now !== status) throw new Error(`it is "${now}"`);
+      },
+      { timeout },
+    );
+  }
+}
+
+module.exports = { TaskBoard, TaskCard, STATUSES };

@@ -1,0 +1,76 @@
+// User story: a requester posts a task, a worker claims it and submits a result, the requester
+// accepts it — and every peer ends with the same board and the same karma for the worker.
+'use strict';
+
+const assert = require('node:assert/strict');
+const { scenario } = require('../lib/swarm');
+const { eventually } = require('../lib/wait');
+const { uniqueTitle, chooseDomain, waitForFullMesh } = require('../lib/story');
+
+// EMA with α = 0.1 from 0 after one accepted task: 0.1 · 1 + 0.9 · 0.
+const KARMA_AFTER_ONE_ACCEPT = '0.100';
+
+scenario('a task travels from post to accept', (swarm) => {
+  let a, b, c, all;
+  let taskId, domain;
+  const title = uniqueTitle('Translate the onboarding page');
+  const result = 'Done: translated all 12 paragraphs';
+
+  swarm.step('A, B and C join and connect', async () => {
+    [a, b, c] = await swarm.join('A', 'B', 'C');
+    all = [a, b, c];
+    await waitForFullMesh(all);
+  });
+
+  swarm.step('A posts a task and B and C see it open', async () => {
+    domain = await chooseDomain(a);
+    const { card } = await a.postTask({ title, description: 'Into plain German, keep the headings', domain, reward: 5 });
+    taskId = card.id;
+    for (const p of all) {
+      const seen = await p.board.waitForTask(taskId, { status: 'open' });
+      assert.equal(await seen.title(), title, `${p.name} shows another title`);
+    }
+  });
+
+  swarm.step('B claims it; everyone sees B as claimant and C has no claim button', async () => {
+    const bDid = await b.did();
+    await b.board.card(taskId).claim();
+    for (const p of all) {
+      const card = await p.board.waitForTask(taskId, { status: 'claimed' });
+      await eventually(`${p.name} to show B as the claimant`, async () => assert.equal(await card.claimant(), bDid));
+    }
+    assert.equal(await c.board.card(taskId).claimButtons(), 0, 'C can still claim a task B has claimed');
+  });
+
+  swarm.step('B submits a result and everyone sees it', async () => {
+    await b.board.card(taskId).submitResult(result);
+    for (const p of all) {
+      const card = await p.board.waitForTask(taskId, { status: 'submitted' });
+      await eventually(`${p.name} to show B's result`, async () => assert.match(await card.result(), new RegExp(escape(result))));
+    }
+  });
+
+  swarm.step('A accepts; all three show it accepted and the same karma for B', async () => {
+    const bDid = await b.did();
+    await a.board.card(taskId).accept();
+    for (const p of all) await p.board.waitForTask(taskId, { status: 'accepted' });
+    const seen = {};
+    for (const p of all) {
+      const row = p.karma.row(bDid);
+      seen[p.name] = await eventually(`${p.name} to show B's karma after one accepted task`, async () => {
+        const completion = await row.completion();
+        const accuracy = await row.accuracy(domain);
+        assert.equal(completion, KARMA_AFTER_ONE_ACCEPT, `completion ${completion}`);
+        assert.equal(accuracy, KARMA_AFTER_ONE_ACCEPT, `accuracy for "${domain}" ${accuracy}`);
+        return { completion, accuracy };
+      });
+    }
+    assert.deepEqual(seen.B, seen.A);
+    assert.deepEqual(seen.C, seen.A);
+    assert.equal(await c.board.card(taskId).claimButtons(), 0, 'C can claim an accepted task');
+  });
+});
+
+function escape(s) {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
