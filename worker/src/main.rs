@@ -1,1 +1,49 @@
-fn main() {}
+//! The worker runtime: listens for `ToWorker` requests and answers with `FromWorker` reports.
+//!
+//! Owns everything that runs on the worker thread. Today: ping/pong and the hardware probe; a
+//! later issue adds model loading and inference here. Never touches the identity or the network.
+
+mod hardware;
+
+use amorph_worker::protocol::{FromWorker, ToWorker};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+
+fn main() {
+    let Ok(scope) = js_sys::global().dyn_into::<DedicatedWorkerGlobalScope>() else {
+        web_sys::console::error_1(&"amorph-worker must run in a dedicated web worker".into());
+        return;
+    };
+    let handler_scope = scope.clone();
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+        let Some(text) = event.data().as_string() else {
+            post(&handler_scope, &FromWorker::Error { message: "expected a JSON string message".into() });
+            return;
+        };
+        match ToWorker::from_json(&text) {
+            Ok(request) => handle(handler_scope.clone(), request),
+            Err(message) => post(&handler_scope, &FromWorker::Error { message }),
+        }
+    });
+    scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    // The handler lives as long as the worker.
+    on_message.forget();
+    post(&scope, &FromWorker::Ready { version: env!("CARGO_PKG_VERSION").into() });
+}
+
+fn handle(scope: DedicatedWorkerGlobalScope, request: ToWorker) {
+    match request {
+        ToWorker::Ping { seq } => post(&scope, &FromWorker::Pong { seq }),
+        ToWorker::ProbeHardware => wasm_bindgen_futures::spawn_local(async move {
+            let report = hardware::probe().await;
+            post(&scope, &FromWorker::Hardware(report));
+        }),
+    }
+}
+
+fn post(scope: &DedicatedWorkerGlobalScope, message: &FromWorker) {
+    if let Err(error) = scope.post_message(&JsValue::from_str(&message.to_json())) {
+        web_sys::console::error_2(&"amorph-worker: postMessage failed".into(), &error);
+    }
+}
