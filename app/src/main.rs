@@ -1,1 +1,17 @@
-fn main() {}
+//! amorph-app entry point: mounts the root component. Everything else lives in `app` and below.
+
+mod app;
+mod components;
+mod relay_client;
+mod rtc;
+mod storage;
+mod swarm;
+mod tab_slot;
+mod test_hooks;
+mod ui_state;
+mod worker_client;
+
+fn main() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(app::App);
+}

@@ -1,0 +1,174 @@
+//! The root component and the boot sequence of a tab: slot → IndexedDB → identity → event store →
+//! first render of identity and board → relay and peers. The worker starts alongside.
+//!
+//! Owns the order of start-up and the `Actions` handle components use to change the swarm.
+//! Never touches the network before the stored state is on screen.
+
+use std::rc::Rc;
+
+use amorph_core::events::Event;
+use amorph_core::identity::Identity;
+use amorph_core::store::EventStore;
+use amorph_core::wire::EventId;
+use leptos::prelude::*;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::components::{HardwarePanel, IdentityCard, KarmaTable, PeerList, StatusBar, TaskBoard};
+use crate::storage::{Storage, KEY_EVENTS, KEY_SEED};
+use crate::swarm::{now_ms, Swarm, SwarmRef};
+use crate::ui_state::{StoreStatus, Ui};
+use crate::{tab_slot, test_hooks, worker_client};
+
+/// Yjs client ids are 53-bit so that JavaScript peers can hold them.
+const REPLICA_MASK: u64 = (1 << 53) - 1;
+const KEY_UNREADABLE_EVENTS: &str = "event-store-unreadable";
+
+/// What components may ask of the swarm. Copy, so any closure can hold it.
+#[derive(Clone, Copy)]
+pub struct Actions {
+    swarm: StoredValue<Option<SwarmRef>, LocalStorage>,
+}
+
+impl Actions {
+    /// Signs, stores and spreads an event of ours; the error is for the user.
+    pub fn publish(&self, event: Event) -> Result<EventId, String> {
+        self.swarm.with_value(|swarm| match swarm {
+            Some(swarm) => swarm.borrow_mut().publish(event),
+            None => Err("still starting up; try again in a moment".to_string()),
+        })
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    let ui = Ui::new();
+    let actions = Actions { swarm: StoredValue::new_local(None) };
+    provide_context(ui);
+    provide_context(actions);
+    watch_online(ui);
+    let worker = StoredValue::new_local(worker_client::start(ui));
+    // Held by the component's owner for the page's life.
+    let _ = worker;
+    leptos::task::spawn_local(boot(ui, actions));
+
+    view! {
+        <div class="app">
+            <StatusBar />
+            {move || {
+                ui.problem.get().map(|problem| view! { <p class="banner error" role="alert" data-testid="problem">{problem}</p> })
+            }}
+            <main class="layout">
+                <IdentityCard />
+                <TaskBoard />
+                <PeerList />
+                <KarmaTable />
+                <HardwarePanel />
+            </main>
+        </div>
+    }
+}
+
+async fn boot(ui: Ui, actions: Actions) {
+    let slot = tab_slot::acquire().await;
+    ui.slot.set(Some(slot));
+    let storage = match Storage::open(slot).await {
+        Ok(storage) => Some(storage),
+        Err(e) => {
+            ui.problem.set(Some(format!("{e}. This tab works in memory only: a reload loses its identity and events.")));
+            None
+        }
+    };
+    let identity = load_identity(storage.as_ref(), ui).await;
+    ui.me.set(Some(identity.peer_id()));
+    let replica = random_bytes::<8>().map(u64::from_le_bytes).unwrap_or_else(|| now_ms()) & REPLICA_MASK;
+    let store = load_store(storage.as_ref(), replica, ui).await;
+    ui.store.set(StoreStatus { restored: true, events: store.len(), rejected: store.rejected_total() });
+    let swarm = Swarm::new(identity, store, storage, ui);
+    actions.swarm.set_value(Some(swarm.clone()));
+    test_hooks::install_if_requested(&swarm);
+    Swarm::start_relay(&swarm);
+}
+
+/// The slot's identity: loaded, or created and stored on first use. Stored unencrypted (see
+/// `storage`). A stored seed that cannot be read is left untouched and a temporary identity is used.
+async fn load_identity(storage: Option<&Storage>, ui: Ui) -> Identity {
+    let fresh = || random_bytes::<32>().map(Identity::from_seed);
+    let Some(storage) = storage else {
+        return fresh().unwrap_or_else(|| fatal_identity(ui));
+    };
+    match storage.load(KEY_SEED).await {
+        Ok(Some(bytes)) => match <[u8; 32]>::try_from(bytes.as_slice()) {
+            Ok(seed) => Identity::from_seed(seed),
+            Err(_) => {
+                ui.problem.set(Some(format!(
+                    "the stored identity has {} bytes instead of 32; it was kept as it is and this tab uses a temporary identity",
+                    bytes.len()
+                )));
+                fresh().unwrap_or_else(|| fatal_identity(ui))
+            }
+        },
+        Ok(None) => {
+            let Some(identity) = fresh() else { return fatal_identity(ui) };
+            if let Err(e) = storage.save(KEY_SEED, &identity.seed()).await {
+                ui.problem.set(Some(format!("{e}; this identity is temporary")));
+            }
+            identity
+        }
+        Err(e) => {
+            ui.problem.set(Some(format!("{e}; this tab uses a temporary identity")));
+            fresh().unwrap_or_else(|| fatal_identity(ui))
+        }
+    }
+}
+
+/// Without `crypto.getRandomValues` there is no safe key; this identity is for viewing only.
+fn fatal_identity(ui: Ui) -> Identity {
+    ui.problem.set(Some("this browser offers no secure random numbers (crypto.getRandomValues); do not post from this tab".into()));
+    Identity::from_seed(now_ms().to_le_bytes().repeat(4).try_into().unwrap_or([0; 32]))
+}
+
+async fn load_store(storage: Option<&Storage>, replica: u64, ui: Ui) -> EventStore {
+    let Some(storage) = storage else { return EventStore::new(replica) };
+    match storage.load(KEY_EVENTS).await {
+        Ok(None) => EventStore::new(replica),
+        Ok(Some(snapshot)) => match EventStore::restore(replica, &snapshot, now_ms()) {
+            Ok(store) => store,
+            Err(e) => {
+                // Keep the unreadable bytes before the next save replaces them.
+                let kept = storage.save(KEY_UNREADABLE_EVENTS, &snapshot).await.is_ok();
+                let where_kept = if kept { format!("kept under \"{KEY_UNREADABLE_EVENTS}\"") } else { "could not be kept".into() };
+                ui.problem.set(Some(format!("{e}; starting with an empty log (the old bytes {where_kept})")));
+                EventStore::new(replica)
+            }
+        },
+        Err(e) => {
+            ui.problem.set(Some(format!("{e}; starting with an empty log")));
+            EventStore::new(replica)
+        }
+    }
+}
+
+fn random_bytes<const N: usize>() -> Option<[u8; N]> {
+    let crypto = web_sys::window()?.crypto().ok()?;
+    let mut bytes = [0u8; N];
+    crypto.get_random_values_with_u8_array(&mut bytes).ok()?;
+    Some(bytes)
+}
+
+/// Keeps `ui.online` equal to `navigator.onLine`.
+fn watch_online(ui: Ui) {
+    let Some(window) = web_sys::window() else { return };
+    ui.online.set(window.navigator().on_line());
+    let update = Rc::new(move || {
+        if let Some(window) = web_sys::window() {
+            ui.online.set(window.navigator().on_line());
+        }
+    });
+    for name in ["online", "offline"] {
+        let update = update.clone();
+        let callback = Closure::<dyn FnMut(JsValue)>::new(move |_| update());
+        let _ = window.add_event_listener_with_callback(name, callback.as_ref().unchecked_ref());
+        callback.forget();
+    }
+}

@@ -1,0 +1,52 @@
+//! My identity: the short did:key (full one in `title`/`data-did`) and a Copy button.
+
+use leptos::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::ui_state::Ui;
+
+#[component]
+pub fn IdentityCard() -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    let copy_note = RwSignal::new(None::<&'static str>);
+    let copy = move |_| {
+        let Some(me) = ui.me.get_untracked() else { return };
+        let Some(window) = web_sys::window() else { return };
+        let promise = window.navigator().clipboard().write_text(&me.to_did());
+        leptos::task::spawn_local(async move {
+            let note = if JsFuture::from(promise).await.is_ok() { "Copied" } else { "Copy failed: select the text instead" };
+            copy_note.set(Some(note));
+            gloo_timers::future::TimeoutFuture::new(2_500).await;
+            copy_note.set(None);
+        });
+    };
+    view! {
+        <section class="card identity-card" aria-labelledby="identity-heading">
+            <h2 id="identity-heading">"My identity"</h2>
+            {move || match ui.me.get() {
+                Some(me) => {
+                    let did = me.to_did();
+                    view! {
+                        <div class="did-row">
+                            <code class="did" data-testid="my-did" data-did=did.clone() title=did>
+                                {me.short()}
+                            </code>
+                            <button type="button" class="secondary" data-testid="copy-did" on:click=copy>
+                                "Copy"
+                            </button>
+                        </div>
+                    }
+                        .into_any()
+                }
+                None => view! { <p class="muted">"Loading identity…"</p> }.into_any(),
+            }}
+            <p class="muted small" aria-live="polite">
+                {move || copy_note.get().unwrap_or("")}
+            </p>
+            <p class="muted small">
+                {move || ui.slot.get().map(|s| format!("Tab slot {s}. ")).unwrap_or_default()}
+                "Your key is stored unencrypted in this browser."
+            </p>
+        </section>
+    }
+}

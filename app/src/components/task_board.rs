@@ -1,0 +1,42 @@
+//! The task board: the post form and one card per task, newest first. Carries the restore marker
+//! (`data-restored`, `data-events`) the browser tests wait for.
+
+use leptos::prelude::*;
+
+use super::task_card::TaskCard;
+use super::task_form::TaskForm;
+use crate::ui_state::Ui;
+
+#[component]
+pub fn TaskBoard() -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    let tasks = move || {
+        let mut board = ui.board.get();
+        board.reverse();
+        board
+    };
+    view! {
+        <section
+            class="card board"
+            data-testid="board"
+            data-restored=move || ui.store.get().restored.to_string()
+            data-events=move || ui.store.get().events.to_string()
+            aria-labelledby="board-heading"
+        >
+            <h2 id="board-heading">"Task board"</h2>
+            <TaskForm />
+            <div class="task-list">
+                <For
+                    each=tasks
+                    key=|t| (t.id, t.status.as_str(), t.claimant, t.result.clone(), t.reason.clone())
+                    let(task)
+                >
+                    <TaskCard task />
+                </For>
+            </div>
+            <Show when=move || ui.store.get().restored && ui.board.with(|b| b.is_empty())>
+                <p class="muted empty">"No tasks yet. Post the first one above."</p>
+            </Show>
+        </section>
+    }
+}

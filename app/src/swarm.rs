@@ -1,0 +1,304 @@
+//! The swarm as this tab sees it: the event store, the table of links to peers, and the glue
+//! between relay signaling, WebRTC links, the store and the UI.
+//!
+//! Thin on purpose: every protocol decision about events (admission, sync replies, views) is made
+//! by `amorph_core`; this file only moves bytes between links and the store and publishes what
+//! core derived. The one local rule is which of two crossing offers wins (smaller did:key keeps
+//! its offer), so that each pair of peers ends up with exactly one link.
+
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+use std::rc::{Rc, Weak};
+
+use amorph_core::events::Event;
+use amorph_core::identity::{Identity, PeerId};
+use amorph_core::signal::{ClientMessage, SignalPayload};
+use amorph_core::store::{adversary, EventStore};
+use amorph_core::views::Views;
+use amorph_core::wire::EventId;
+use leptos::prelude::*;
+
+use crate::relay_client::{self, RelayClient, RelayEvent};
+use crate::rtc::{Link, LinkEvent, LinkListener};
+use crate::storage::{Storage, KEY_EVENTS};
+use crate::ui_state::{StoreStatus, Ui};
+
+/// Most links (open or being set up) at once; offers beyond this are ignored.
+pub const MAX_LINKS: usize = 16;
+/// Writes to IndexedDB are coalesced over this many milliseconds.
+const PERSIST_DEBOUNCE_MS: u32 = 250;
+/// A link whose channel has not opened by then is given up (e.g. its offer went to a page that
+/// has since reloaded), so a later offer from either side can take its place.
+const LINK_SETUP_TIMEOUT_MS: u32 = 15_000;
+
+pub type SwarmRef = Rc<RefCell<Swarm>>;
+
+pub struct Swarm {
+    identity: Identity,
+    me: PeerId,
+    store: EventStore,
+    links: BTreeMap<PeerId, Link>,
+    next_link_id: u64,
+    relay: Option<RelayClient>,
+    /// `None` when IndexedDB is unavailable: the tab then works in memory only.
+    storage: Option<Storage>,
+    persist_scheduled: Rc<Cell<bool>>,
+    ui: Ui,
+    this: Weak<RefCell<Swarm>>,
+}
+
+pub fn now_ms() -> u64 {
+    js_sys::Date::now().max(0.0) as u64
+}
+
+impl Swarm {
+    pub fn new(identity: Identity, store: EventStore, storage: Option<Storage>, ui: Ui) -> SwarmRef {
+        let me = identity.peer_id();
+        let swarm = Rc::new_cyclic(|this| {
+            RefCell::new(Swarm {
+                identity,
+                me,
+                store,
+                links: BTreeMap::new(),
+                next_link_id: 1,
+                relay: None,
+                storage,
+                persist_scheduled: Rc::new(Cell::new(false)),
+                ui,
+                this: this.clone(),
+            })
+        });
+        swarm.borrow().refresh_views();
+        swarm
+    }
+
+    /// Connects to the relay of this page's origin (and keeps reconnecting).
+    pub fn start_relay(this: &SwarmRef) {
+        let Some(url) = relay_client::signal_url() else {
+            this.borrow().ui.problem.set(Some("cannot work out the relay address from this page's URL".into()));
+            return;
+        };
+        let weak = Rc::downgrade(this);
+        let listener: relay_client::Listener = Rc::new(move |event| {
+            let weak = weak.clone();
+            // Deferred so a callback never finds the swarm already borrowed.
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Some(swarm) = weak.upgrade() {
+                    swarm.borrow_mut().on_relay_event(event);
+                }
+            });
+        });
+        let identity = this.borrow().identity.clone();
+        let client = RelayClient::start(url, identity, listener);
+        this.borrow_mut().relay = Some(client);
+    }
+
+    fn link_listener(&self) -> LinkListener {
+        let weak = self.this.clone();
+        Rc::new(move |peer, id, event| {
+            let weak = weak.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Some(swarm) = weak.upgrade() {
+                    swarm.borrow_mut().on_link_event(peer, id, event);
+                }
+            });
+        })
+    }
+
+    fn on_relay_event(&mut self, event: RelayEvent) {
+        match event {
+            RelayEvent::State(state) => {
+                self.ui.relay.set(state);
+                if state == relay_client::RelayState::Connected {
+                    self.ui.relay_note.set(None);
+                }
+            }
+            RelayEvent::Welcome(peers) => {
+                for peer in peers {
+                    if peer != self.me && !self.links.contains_key(&peer) && self.links.len() < MAX_LINKS {
+                        self.start_offer(peer);
+                    }
+                }
+            }
+            RelayEvent::Signal { from, payload } => self.on_signal(from, payload),
+            RelayEvent::Refused { code, message } => {
+                self.ui.relay_note.set(Some(format!("relay refused: {message} ({code:?})")));
+            }
+        }
+    }
+
+    fn start_offer(&mut self, peer: PeerId) {
+        let id = self.take_link_id();
+        match Link::offer(peer, id, self.link_listener()) {
+            Ok(link) => {
+                self.links.insert(peer, link);
+            }
+            Err(e) => web_sys::console::warn_1(&format!("cannot open a link: {e}").into()),
+        }
+    }
+
+    fn on_signal(&mut self, from: PeerId, payload: SignalPayload) {
+        if from == self.me {
+            return;
+        }
+        match payload {
+            SignalPayload::Offer { sdp } => {
+                if let Some(existing) = self.links.get(&from) {
+                    // Crossing offers: the smaller did:key keeps its own offer.
+                    if existing.awaiting_answer() && self.me.to_did() < from.to_did() {
+                        return;
+                    }
+                    // Otherwise theirs wins: a polite loser, or a peer that restarted.
+                    self.links.remove(&from);
+                    self.publish_peers();
+                } else if self.links.len() >= MAX_LINKS {
+                    return;
+                }
+                let id = self.take_link_id();
+                match Link::answer(from, id, sdp, self.link_listener()) {
+                    Ok(link) => {
+                        self.links.insert(from, link);
+                    }
+                    Err(e) => web_sys::console::warn_1(&format!("cannot answer: {e}").into()),
+                }
+            }
+            SignalPayload::Answer { sdp } => {
+                let listener = self.link_listener();
+                if let Some(link) = self.links.get(&from) {
+                    link.on_answer(sdp, listener);
+                }
+            }
+            SignalPayload::Candidate { candidate, sdp_mid, sdp_m_line_index } => {
+                if let Some(link) = self.links.get(&from) {
+                    link.on_candidate(candidate, sdp_mid, sdp_m_line_index);
+                }
+            }
+        }
+    }
+
+    fn on_link_event(&mut self, peer: PeerId, id: u64, event: LinkEvent) {
+        if self.links.get(&peer).map(|l| l.id) != Some(id) {
+            return; // a replaced or forgotten link
+        }
+        match event {
+            LinkEvent::Signal(payload) => {
+                if let Some(relay) = &self.relay {
+                    relay.send(&ClientMessage::Signal { to: peer.to_did(), payload });
+                }
+            }
+            LinkEvent::Open => {
+                let step1 = self.store.sync_step1();
+                if let Some(link) = self.links.get(&peer) {
+                    link.send(&step1);
+                }
+                self.publish_peers();
+            }
+            LinkEvent::Message(bytes) => self.on_sync_message(peer, &bytes),
+            LinkEvent::Closed => {
+                self.links.remove(&peer);
+                self.publish_peers();
+            }
+        }
+    }
+
+    fn on_sync_message(&mut self, peer: PeerId, bytes: &[u8]) {
+        let outcome = self.store.handle_message(peer, bytes, now_ms());
+        if let Some(link) = self.links.get(&peer) {
+            for reply in &outcome.replies {
+                link.send(reply);
+            }
+        }
+        for message in &outcome.forward {
+            self.send_to_all(message, Some(peer));
+        }
+        if let Some(error) = &outcome.error {
+            web_sys::console::warn_1(&format!("refused sync data from {}: {error}", peer.short()).into());
+        }
+        if outcome.added > 0 {
+            self.schedule_persist();
+        }
+        if outcome.added > 0 || outcome.rejected > 0 {
+            self.refresh_views();
+        }
+    }
+
+    /// Sends on every open link except `except`; returns on how many it went out.
+    fn send_to_all(&self, message: &[u8], except: Option<PeerId>) -> usize {
+        self.links.values().filter(|l| Some(l.peer) != except && l.send(message)).count()
+    }
+
+    /// Signs, stores and sends a new event of ours. The error is for the user.
+    pub fn publish(&mut self, event: Event) -> Result<EventId, String> {
+        let (signed, message) = self.store.publish(&self.identity, now_ms(), event).map_err(|e| e.to_string())?;
+        self.send_to_all(&message, None);
+        self.schedule_persist();
+        self.refresh_views();
+        Ok(signed.id)
+    }
+
+    /// Test hook: a forged event on every open link (not applied here). Returns the link count.
+    pub fn inject_forged(&self) -> usize {
+        let message = adversary::forged_event_message(&self.identity, now_ms());
+        self.send_to_all(&message, None)
+    }
+
+    /// Test hook: an update that tries to overwrite `target` on every open link (not applied here).
+    pub fn inject_overwrite(&self, target: EventId) -> usize {
+        match adversary::overwrite_message(&self.store, target, &self.identity, now_ms()) {
+            Some(message) => self.send_to_all(&message, None),
+            None => 0,
+        }
+    }
+
+    fn take_link_id(&mut self) -> u64 {
+        self.next_link_id += 1;
+        let id = self.next_link_id;
+        let weak = self.this.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            gloo_timers::future::TimeoutFuture::new(LINK_SETUP_TIMEOUT_MS).await;
+            let Some(swarm) = weak.upgrade() else { return };
+            let mut swarm = swarm.borrow_mut();
+            let stuck = swarm.links.values().find(|l| l.id == id && !l.is_open()).map(|l| l.peer);
+            if let Some(peer) = stuck {
+                swarm.links.remove(&peer);
+            }
+        });
+        id
+    }
+
+    fn publish_peers(&self) {
+        let open: Vec<PeerId> = self.links.values().filter(|l| l.is_open()).map(|l| l.peer).collect();
+        if self.ui.peers.get_untracked() != open {
+            self.ui.peers.set(open);
+        }
+    }
+
+    fn refresh_views(&self) {
+        let views = Views::derive(self.store.events());
+        self.ui.board.set(views.board);
+        self.ui.karma.set(views.karma.into_iter().collect());
+        self.ui.store.set(StoreStatus { restored: true, events: self.store.len(), rejected: self.store.rejected_total() });
+    }
+
+    /// Saves the store snapshot soon, once for a burst of changes.
+    fn schedule_persist(&self) {
+        if self.persist_scheduled.replace(true) {
+            return;
+        }
+        let weak = self.this.clone();
+        let scheduled = self.persist_scheduled.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            gloo_timers::future::TimeoutFuture::new(PERSIST_DEBOUNCE_MS).await;
+            scheduled.set(false);
+            let Some(swarm) = weak.upgrade() else { return };
+            let (snapshot, storage, ui) = {
+                let swarm = swarm.borrow();
+                let Some(storage) = swarm.storage.clone() else { return };
+                (swarm.store.snapshot(), storage, swarm.ui)
+            };
+            if let Err(e) = storage.save(KEY_EVENTS, &snapshot).await {
+                ui.problem.set(Some(format!("{e}; recent events are only in memory")));
+            }
+        });
+    }
+}

@@ -1,0 +1,93 @@
+//! The reactive state every screen reads: one `Ui` of signal handles, provided as context.
+//!
+//! Owns what is shown, never how it is computed: the swarm, the relay client and the worker
+//! client write these signals; components only read them (and call `Actions`).
+
+use amorph_core::identity::PeerId;
+use amorph_core::views::{Karma, TaskView};
+use amorph_worker::HardwareReport;
+use leptos::prelude::*;
+
+use crate::relay_client::RelayState;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct StoreStatus {
+    /// The IndexedDB restore finished (even when there was nothing to restore).
+    pub restored: bool,
+    pub events: usize,
+    /// Inbound events refused so far (`store.rejected_total()`).
+    pub rejected: u64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum WorkerState {
+    Starting,
+    Ready,
+    Failed(String),
+}
+
+impl WorkerState {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            WorkerState::Starting => "starting",
+            WorkerState::Ready => "ready",
+            WorkerState::Failed(_) => "failed",
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+pub struct Ui {
+    pub slot: RwSignal<Option<u32>>,
+    pub me: RwSignal<Option<PeerId>>,
+    pub relay: RwSignal<RelayState>,
+    /// The last refusal from the relay, for the user.
+    pub relay_note: RwSignal<Option<String>>,
+    pub online: RwSignal<bool>,
+    /// Peers with an open data channel.
+    pub peers: RwSignal<Vec<PeerId>>,
+    pub board: RwSignal<Vec<TaskView>>,
+    pub karma: RwSignal<Vec<(PeerId, Karma)>>,
+    pub store: RwSignal<StoreStatus>,
+    pub worker: RwSignal<WorkerState>,
+    pub hardware: RwSignal<Option<HardwareReport>>,
+    /// Something the user must know (storage failed, identity unreadable…).
+    pub problem: RwSignal<Option<String>>,
+}
+
+impl Ui {
+    pub fn new() -> Ui {
+        Ui {
+            slot: RwSignal::new(None),
+            me: RwSignal::new(None),
+            relay: RwSignal::new(RelayState::Connecting),
+            relay_note: RwSignal::new(None),
+            online: RwSignal::new(true),
+            peers: RwSignal::new(Vec::new()),
+            board: RwSignal::new(Vec::new()),
+            karma: RwSignal::new(Vec::new()),
+            store: RwSignal::new(StoreStatus::default()),
+            worker: RwSignal::new(WorkerState::Starting),
+            hardware: RwSignal::new(None),
+            problem: RwSignal::new(None),
+        }
+    }
+
+    /// Exactly one of `connecting`, `connected`, `relay down`, `offline`.
+    pub fn relay_text(&self) -> &'static str {
+        if !self.online.get() {
+            return "offline";
+        }
+        match self.relay.get() {
+            RelayState::Connecting => "connecting",
+            RelayState::Connected => "connected",
+            RelayState::Down => "relay down",
+        }
+    }
+}
+
+impl Default for Ui {
+    fn default() -> Self {
+        Ui::new()
+    }
+}
