@@ -15,8 +15,8 @@ use web_sys::{ErrorEvent, MessageEvent, Worker};
 
 use crate::ui_state::{Ui, WorkerState};
 
-/// Trunk's loader shim for the worker (a classic script that imports the wasm-bindgen glue).
-pub const WORKER_SCRIPT: &str = "amorph-worker_loader.js";
+/// The worker's loader (public/worker-loader.js: a classic script that imports the wasm-bindgen glue).
+pub const WORKER_SCRIPT: &str = "/worker-loader.js";
 const START_TIMEOUT_MS: u32 = 20_000;
 
 /// Keeps the worker and its callbacks alive for as long as it is held.

@@ -18,9 +18,8 @@ pub fn KarmaTable() -> impl IntoView {
                     <table class="karma-table">
                         <thead>
                             <tr>
-                                <th scope="col">"Identity"</th>
-                                <th scope="col">"Completion"</th>
-                                <th scope="col">"Accuracy by domain"</th>
+                                <th scope="col">"Identity · accuracy by domain"</th>
+                                <th scope="col" class="num">"Completion"</th>
                             </tr>
                         </thead>
                         <tbody>
@@ -38,23 +37,25 @@ pub fn KarmaTable() -> impl IntoView {
                                                 <th scope="row">
                                                     <code title=did>{peer.short()}</code>
                                                     {mine.then(|| view! { <span class="you">" (you)"</span> })}
-                                                </th>
-                                                <td data-testid="karma-completion">{format!("{:.3}", karma.task_completion)}</td>
-                                                <td class="domains">
-                                                    {karma
-                                                        .accuracy
-                                                        .into_iter()
-                                                        .map(|(domain, value)| {
-                                                            view! {
-                                                                <span class="chip">
-                                                                    {domain.clone()} ": "
-                                                                    <span data-testid="karma-accuracy" data-domain=domain>
-                                                                        {format!("{value:.3}")}
+                                                    <div class="domains">
+                                                        {karma
+                                                            .accuracy
+                                                            .into_iter()
+                                                            .map(|(domain, value)| {
+                                                                view! {
+                                                                    <span class="chip">
+                                                                        {domain.clone()} " "
+                                                                        <strong data-testid="karma-accuracy" data-domain=domain>
+                                                                            {format!("{value:.3}")}
+                                                                        </strong>
                                                                     </span>
-                                                                </span>
-                                                            }
-                                                        })
-                                                        .collect_view()}
+                                                                }
+                                                            })
+                                                            .collect_view()}
+                                                    </div>
+                                                </th>
+                                                <td class="num" data-testid="karma-completion">
+                                                    {format!("{:.3}", karma.task_completion)}
                                                 </td>
                                             </tr>
                                         }

@@ -11,7 +11,7 @@ pub fn StatusBar() -> impl IntoView {
     view! {
         <header class="status-bar">
             <div class="brand">
-                <img src="icon.svg" alt="" width="28" height="28" />
+                <img src="/icon.svg" alt="" width="28" height="28" />
                 <span class="brand-name">"Amorph"</span>
             </div>
             <div class="status-items" role="status" aria-live="polite">

@@ -1,4 +1,4 @@
-//! The task board: the post form and one card per task, newest first. Carries the restore marker
+//! The task board: the post form and one card per task, newest first (core's order). Carries the restore marker
 //! (`data-restored`, `data-events`) the browser tests wait for.
 
 use leptos::prelude::*;
@@ -10,11 +10,8 @@ use crate::ui_state::Ui;
 #[component]
 pub fn TaskBoard() -> impl IntoView {
     let ui = expect_context::<Ui>();
-    let tasks = move || {
-        let mut board = ui.board.get();
-        board.reverse();
-        board
-    };
+    // Core orders the board newest first.
+    let tasks = move || ui.board.get();
     view! {
         <section
             class="card board"
