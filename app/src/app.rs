@@ -75,13 +75,14 @@ async fn boot(ui: Ui, actions: Actions) {
     let storage = match Storage::open(slot).await {
         Ok(storage) => Some(storage),
         Err(e) => {
-            ui.problem.set(Some(format!("{e}. This tab works in memory only: a reload loses its identity and events.")));
+            ui.problem
+                .set(Some(format!("{e}. This tab works in memory only: a reload loses its identity and events.")));
             None
         }
     };
     let identity = load_identity(storage.as_ref(), ui).await;
     ui.me.set(Some(identity.peer_id()));
-    let replica = random_bytes::<8>().map(u64::from_le_bytes).unwrap_or_else(|| now_ms()) & REPLICA_MASK;
+    let replica = random_bytes::<8>().map(u64::from_le_bytes).unwrap_or_else(now_ms) & REPLICA_MASK;
     let store = load_store(storage.as_ref(), replica, ui).await;
     ui.store.set(StoreStatus { restored: true, events: store.len(), rejected: store.rejected_total() });
     let swarm = Swarm::new(identity, store, storage, ui);
@@ -124,7 +125,9 @@ async fn load_identity(storage: Option<&Storage>, ui: Ui) -> Identity {
 
 /// Without `crypto.getRandomValues` there is no safe key; this identity is for viewing only.
 fn fatal_identity(ui: Ui) -> Identity {
-    ui.problem.set(Some("this browser offers no secure random numbers (crypto.getRandomValues); do not post from this tab".into()));
+    ui.problem.set(Some(
+        "this browser offers no secure random numbers (crypto.getRandomValues); do not post from this tab".into(),
+    ));
     Identity::from_seed(now_ms().to_le_bytes().repeat(4).try_into().unwrap_or([0; 32]))
 }
 
@@ -137,7 +140,8 @@ async fn load_store(storage: Option<&Storage>, replica: u64, ui: Ui) -> EventSto
             Err(e) => {
                 // Keep the unreadable bytes before the next save replaces them.
                 let kept = storage.save(KEY_UNREADABLE_EVENTS, &snapshot).await.is_ok();
-                let where_kept = if kept { format!("kept under \"{KEY_UNREADABLE_EVENTS}\"") } else { "could not be kept".into() };
+                let where_kept =
+                    if kept { format!("kept under \"{KEY_UNREADABLE_EVENTS}\"") } else { "could not be kept".into() };
                 ui.problem.set(Some(format!("{e}; starting with an empty log (the old bytes {where_kept})")));
                 EventStore::new(replica)
             }

@@ -9,7 +9,7 @@ use std::rc::Rc;
 
 use amorph_core::identity::{Identity, PeerId};
 use amorph_core::signal::messages::MAX_SIGNAL_FRAME_BYTES;
-use amorph_core::signal::{ClientMessage, ErrorCode, RelayMessage, SignalPayload, join_proof_bytes};
+use amorph_core::signal::{join_proof_bytes, ClientMessage, ErrorCode, RelayMessage, SignalPayload};
 use futures::channel::oneshot;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -31,9 +31,15 @@ pub enum RelayEvent {
     State(RelayState),
     /// Joined; these peers are worth connecting to.
     Welcome(Vec<PeerId>),
-    Signal { from: PeerId, payload: SignalPayload },
+    Signal {
+        from: PeerId,
+        payload: SignalPayload,
+    },
     /// The relay refused something; the message is for the user.
-    Refused { code: ErrorCode, message: String },
+    Refused {
+        code: ErrorCode,
+        message: String,
+    },
 }
 
 pub type Listener = Rc<dyn Fn(RelayEvent)>;

@@ -64,12 +64,8 @@ impl Storage {
     pub async fn load(&self, key: &str) -> Result<Option<Vec<u8>>, StorageError> {
         let tx = self.db.transaction(STORE).build().map_err(|e| err("read transaction", e))?;
         let store = tx.object_store(STORE).map_err(|e| err("read transaction", e))?;
-        let value: Option<JsValue> = store
-            .get(key)
-            .primitive()
-            .map_err(|e| err("read", e))?
-            .await
-            .map_err(|e| err("read", e))?;
+        let value: Option<JsValue> =
+            store.get(key).primitive().map_err(|e| err("read", e))?.await.map_err(|e| err("read", e))?;
         match value {
             None => Ok(None),
             Some(v) if v.is_undefined() || v.is_null() => Ok(None),

@@ -277,7 +277,11 @@ impl Swarm {
         let views = Views::derive(self.store.events());
         self.ui.board.set(views.board);
         self.ui.karma.set(views.karma.into_iter().collect());
-        self.ui.store.set(StoreStatus { restored: true, events: self.store.len(), rejected: self.store.rejected_total() });
+        self.ui.store.set(StoreStatus {
+            restored: true,
+            events: self.store.len(),
+            rejected: self.store.rejected_total(),
+        });
     }
 
     /// Saves the store snapshot soon, once for a burst of changes.

@@ -25,7 +25,8 @@ pub async fn acquire() -> u32 {
     let Some(locks) = lock_manager() else {
         return 0;
     };
-    let previous = session_storage().and_then(|s| s.get_item(SESSION_KEY).ok().flatten()).and_then(|v| v.parse::<u32>().ok());
+    let previous =
+        session_storage().and_then(|s| s.get_item(SESSION_KEY).ok().flatten()).and_then(|v| v.parse::<u32>().ok());
     let mut chosen = None;
     if let Some(slot) = previous.filter(|s| *s < MAX_SLOTS) {
         if request_lock(&locks, slot, Wait::UpTo(RECLAIM_WAIT_MS)).await {
@@ -86,7 +87,7 @@ async fn request_lock(locks: &JsValue, slot: u32, wait: Wait) -> bool {
             controller
         }
     };
-    let Ok(request) = Reflect::get(locks, &"request".into()).and_then(|f| f.dyn_into::<Function>().map_err(JsValue::from)) else {
+    let Ok(request) = Reflect::get(locks, &"request".into()).and_then(|f| f.dyn_into::<Function>()) else {
         return false;
     };
     let name = JsValue::from_str(&format!("amorph-slot-{slot}"));

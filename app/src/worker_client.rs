@@ -22,7 +22,8 @@ const START_TIMEOUT_MS: u32 = 20_000;
 /// Keeps the worker and its callbacks alive for as long as it is held.
 pub struct WorkerClient {
     _worker: Worker,
-    _callbacks: (Closure<dyn FnMut(MessageEvent)>, Closure<dyn FnMut(ErrorEvent)>),
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_error: Closure<dyn FnMut(ErrorEvent)>,
 }
 
 pub fn start(ui: Ui) -> Option<WorkerClient> {
@@ -60,7 +61,8 @@ pub fn start(ui: Ui) -> Option<WorkerClient> {
     };
     let on_error = Closure::<dyn FnMut(ErrorEvent)>::new(move |event: ErrorEvent| {
         let message = event.message();
-        let message = if message.is_empty() { "the worker script failed to load or crashed".to_string() } else { message };
+        let message =
+            if message.is_empty() { "the worker script failed to load or crashed".to_string() } else { message };
         ui.worker.set(WorkerState::Failed(message));
     });
     worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
@@ -68,10 +70,11 @@ pub fn start(ui: Ui) -> Option<WorkerClient> {
     wasm_bindgen_futures::spawn_local(async move {
         gloo_timers::future::TimeoutFuture::new(START_TIMEOUT_MS).await;
         if !answered.get() && ui.worker.get_untracked() == WorkerState::Starting {
-            ui.worker.set(WorkerState::Failed(format!("the worker did not start within {} s", START_TIMEOUT_MS / 1000)));
+            ui.worker
+                .set(WorkerState::Failed(format!("the worker did not start within {} s", START_TIMEOUT_MS / 1000)));
         }
     });
-    Some(WorkerClient { _worker: worker, _callbacks: (on_message, on_error) })
+    Some(WorkerClient { _worker: worker, _on_message: on_message, _on_error: on_error })
 }
 
 fn post(worker: &Worker, message: &ToWorker) {

@@ -39,7 +39,7 @@ async fn adapter_name(navigator: &JsValue) -> Result<(String, bool), String> {
         .map_err(|_| "navigator.gpu.requestAdapter is not a function".to_string())?;
     let promise: Promise = request
         .call0(&gpu)
-        .and_then(|value| value.dyn_into().map_err(JsValue::from))
+        .and_then(|value| value.dyn_into())
         .map_err(|error| format!("requestAdapter failed: {}", describe(&error)))?;
     let race = Promise::race(&Array::of2(&promise, &timeout(ADAPTER_TIMEOUT_MS)));
     let adapter = JsFuture::from(race).await.map_err(|error| format!("requestAdapter failed: {}", describe(&error)))?;
@@ -53,11 +53,15 @@ async fn adapter_name(navigator: &JsValue) -> Result<(String, bool), String> {
     let text = |key: &str| get(&info, key).as_string().filter(|s| !s.trim().is_empty());
     let name = text("description")
         .or_else(|| {
-            let parts: Vec<String> = [text("vendor"), text("architecture"), text("device")].into_iter().flatten().collect();
+            let parts: Vec<String> =
+                [text("vendor"), text("architecture"), text("device")].into_iter().flatten().collect();
             (!parts.is_empty()).then(|| parts.join(" "))
         })
         .unwrap_or_else(|| "unnamed adapter".to_string());
-    let fallback = get(&info, "isFallbackAdapter").as_bool().or_else(|| get(&adapter, "isFallbackAdapter").as_bool()).unwrap_or(false);
+    let fallback = get(&info, "isFallbackAdapter")
+        .as_bool()
+        .or_else(|| get(&adapter, "isFallbackAdapter").as_bool())
+        .unwrap_or(false);
     Ok((name, fallback))
 }
 
@@ -79,8 +83,5 @@ fn get(target: &JsValue, key: &str) -> JsValue {
 }
 
 fn describe(error: &JsValue) -> String {
-    error
-        .as_string()
-        .or_else(|| get(error, "message").as_string())
-        .unwrap_or_else(|| "unknown error".to_string())
+    error.as_string().or_else(|| get(error, "message").as_string()).unwrap_or_else(|| "unknown error".to_string())
 }

@@ -24,11 +24,17 @@ pub enum ToWorker {
 pub enum FromWorker {
     /// The worker's wasm is running and listening; sent once at start. Messages posted to the
     /// worker before this may be lost, so the app waits for it before sending anything.
-    Ready { version: String },
-    Pong { seq: u32 },
+    Ready {
+        version: String,
+    },
+    Pong {
+        seq: u32,
+    },
     Hardware(HardwareReport),
     /// A request could not be read or served.
-    Error { message: String },
+    Error {
+        message: String,
+    },
 }
 
 /// What this device can offer for local work, as the worker sees it.

@@ -14,7 +14,8 @@ pub fn IdentityCard() -> impl IntoView {
         let Some(window) = web_sys::window() else { return };
         let promise = window.navigator().clipboard().write_text(&me.to_did());
         leptos::task::spawn_local(async move {
-            let note = if JsFuture::from(promise).await.is_ok() { "Copied" } else { "Copy failed: select the text instead" };
+            let note =
+                if JsFuture::from(promise).await.is_ok() { "Copied" } else { "Copy failed: select the text instead" };
             copy_note.set(Some(note));
             gloo_timers::future::TimeoutFuture::new(2_500).await;
             copy_note.set(None);

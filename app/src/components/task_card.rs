@@ -30,7 +30,8 @@ pub fn TaskCard(task: TaskView) -> impl IntoView {
         Err(message) => error.set(Some(format!("Could not do that: {message}"))),
     };
     let claim = move |_| run(Event::TaskClaimed(TaskRef { task: id }));
-    let submit = move |_| run(Event::ResultSubmitted(ResultSubmitted { task: id, result: result_text.get_untracked() }));
+    let submit =
+        move |_| run(Event::ResultSubmitted(ResultSubmitted { task: id, result: result_text.get_untracked() }));
     // A verdict names the submission it judges (the card only offers it when there is one).
     let submission = task.submission;
     let accept = move |_| {
