@@ -60,9 +60,12 @@ pub fn start(ui: Ui) -> Option<WorkerClient> {
         })
     };
     let on_error = Closure::<dyn FnMut(ErrorEvent)>::new(move |event: ErrorEvent| {
-        let message = event.message();
-        let message =
-            if message.is_empty() { "the worker script failed to load or crashed".to_string() } else { message };
+        let detail = event.message();
+        let message = if detail.is_empty() {
+            "the worker script failed to load or crashed".to_string()
+        } else {
+            format!("the worker failed: {detail}")
+        };
         ui.worker.set(WorkerState::Failed(message));
     });
     worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
