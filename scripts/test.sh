@@ -8,6 +8,9 @@ scripts/setup.sh --test
 
 say "Rust unit, property and scenario tests"
 cargo test -p amorph-core -p amorph-relay
+cargo test -p amorph-worker --no-default-features
+say "core in the browser (wasm32, wasm-bindgen-test in headless Chromium)"
+CHROMEDRIVER=/usr/bin/chromedriver cargo test -p amorph-core --target wasm32-unknown-unknown --test portable
 scripts/build.sh
 say "browser tests (Playwright, Chromium)"
 (cd e2e && AMORPH_RELAY_BIN="$RELAY_BIN" AMORPH_DIST="$PWD/../dist" npm test)

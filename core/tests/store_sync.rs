@@ -13,6 +13,9 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use support::*;
 
+/// (from, to): messages on one direction of a link, in order.
+type Link = (usize, usize);
+
 struct Peer {
     identity: Identity,
     store: EventStore,
@@ -22,7 +25,7 @@ struct Peer {
 struct Net {
     peers: Vec<Peer>,
     links: Vec<(usize, usize)>,
-    queues: Vec<((usize, usize), VecDeque<Vec<u8>>)>,
+    queues: Vec<(Link, VecDeque<Vec<u8>>)>,
     rng: ChaCha8Rng,
     now: u64,
 }

@@ -5,6 +5,7 @@
 //!   ones lose quietly (a concurrent claim is not misbehaviour);
 //! - a submission counts only from the winning claimant; the earliest one is the task's result;
 //! - only the requester decides, naming the result it judges; the first such decision is final.
+//!
 //! Events about tasks not (yet) in the set wait silently; all other breaches count in `ignored`.
 
 use std::collections::BTreeMap;
@@ -88,7 +89,7 @@ pub(super) fn derive(ordered: &[&SignedEvent], ignored: &mut BTreeMap<PeerId, u3
         }
     }
     let mut board: Vec<TaskView> = tasks.into_values().collect();
-    board.sort_by(|a, b| (b.posted_ms, b.id).cmp(&(a.posted_ms, a.id)));
+    board.sort_by_key(|t| std::cmp::Reverse((t.posted_ms, t.id)));
     board
 }
 
