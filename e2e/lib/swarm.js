@@ -32,6 +32,7 @@ class Swarm {
 
   async stop() {
     const problems = [];
+    this._keepLogs(problems);
     if (this.browser) await this.browser.close().catch((e) => problems.push(`browser close: ${e.message}`));
     await this.relay.dispose().catch((e) => problems.push(`relay stop: ${e.message}`));
     if (problems.length) throw new Error(problems.join('; '));
@@ -70,6 +71,19 @@ class Swarm {
         throw await this._report(name, err);
       }
     });
+  }
+
+  /** Every run leaves each page's console and the relay log under artifacts/<scenario>/. */
+  _keepLogs(problems) {
+    try {
+      fs.mkdirSync(this.artifactsDir, { recursive: true });
+      for (const peer of this.peers) {
+        fs.writeFileSync(path.join(this.artifactsDir, `console-${peer.name}.log`), peer.user.console.join('\n') + '\n');
+      }
+      fs.writeFileSync(path.join(this.artifactsDir, 'relay.log'), this.relay.logText() + '\n');
+    } catch (e) {
+      problems.push(`keeping logs: ${e.message}`);
+    }
   }
 
   async _report(stepName, err) {

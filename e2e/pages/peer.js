@@ -9,6 +9,7 @@ const { TaskBoard } = require('./task-board');
 const { KarmaPanel } = require('./karma-panel');
 const { HardwarePanel } = require('./hardware-panel');
 const { TestHooks } = require('./test-hooks');
+const { LocalDatabase } = require('./local-database');
 const { tid, texts } = require('./dom');
 const { eventually, UI_TIMEOUT_MS, RECONNECT_TIMEOUT_MS } = require('../lib/wait');
 
@@ -26,6 +27,7 @@ class Peer {
     this.karma = new KarmaPanel(this.page, this.name);
     this.hardware = new HardwarePanel(this.page, this.name);
     this.hooks = new TestHooks(this.page, this.name);
+    this.localDb = new LocalDatabase(this.page, this.name);
     this._did = null;
   }
 

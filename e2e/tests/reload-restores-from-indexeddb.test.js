@@ -26,9 +26,14 @@ scenario('reload restores from IndexedDB', (swarm) => {
     await (await b.board.waitForTask(first.id, { status: 'open' })).claim();
     for (const p of all) await p.board.waitForTask(first.id, { status: 'claimed' });
     before = await waitForSameBoard(a, [b, c]);
-    await eventually("B's local store to hold as many events as A's", async () => {
-      assert.equal(await b.board.eventCount(), await a.board.eventCount());
+    const events = await eventually("B's local store to hold as many events as A's", async () => {
+      const n = await b.board.eventCount();
+      assert.equal(n, await a.board.eventCount());
+      return n;
     });
+    // The app saves its store on a short debounce: a reload before that save loses the newest
+    // events locally. Wait for the save, so the reload tests restoring, not that race.
+    await b.localDb.waitUntilSaved(events);
     bDid = await b.did();
   });
 
