@@ -19,6 +19,13 @@ const live = new Set();
 process.on('exit', () => {
   for (const relay of live) relay._killNow();
 });
+// SIGINT is handled by playwright-core (closes browsers, exits: the 'exit' hook above runs).
+for (const signal of ['SIGTERM', 'SIGHUP']) {
+  process.once(signal, () => {
+    for (const relay of live) relay._killNow();
+    process.exit(128 + (signal === 'SIGTERM' ? 15 : 1));
+  });
+}
 
 class Relay {
   constructor({ bin = relayBinary(), dist = appDir() } = {}) {

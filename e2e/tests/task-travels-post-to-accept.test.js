@@ -30,6 +30,12 @@ scenario('a task travels from post to accept', (swarm) => {
       const seen = await p.board.waitForTask(taskId, { status: 'open' });
       assert.equal(await seen.title(), title, `${p.name} shows another title`);
     }
+    // Who may claim an open task: anyone but its requester (so C's missing button later means something).
+    await eventually('B and C to be offered "claim"', async () => {
+      assert.equal(await b.board.card(taskId).claimButtons(), 1, 'B has no claim button on an open task');
+      assert.equal(await c.board.card(taskId).claimButtons(), 1, 'C has no claim button on an open task');
+    });
+    assert.equal(await a.board.card(taskId).claimButtons(), 0, 'A can claim its own task');
   });
 
   swarm.step('B claims it; everyone sees B as claimant and C has no claim button', async () => {
