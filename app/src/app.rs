@@ -17,7 +17,7 @@ use wasm_bindgen::JsCast;
 use crate::components::{HardwarePanel, IdentityCard, KarmaTable, PeerList, StatusBar, TaskBoard};
 use crate::storage::{Storage, KEY_EVENTS, KEY_SEED};
 use crate::swarm::{now_ms, Swarm, SwarmRef};
-use crate::ui_state::{StoreStatus, Ui};
+use crate::ui_state::Ui;
 use crate::{tab_slot, test_hooks, worker_client};
 
 /// Yjs client ids are 53-bit so that JavaScript peers can hold them.
@@ -84,8 +84,9 @@ async fn boot(ui: Ui, actions: Actions) {
     ui.me.set(Some(identity.peer_id()));
     let replica = random_bytes::<8>().map(u64::from_le_bytes).unwrap_or_else(now_ms) & REPLICA_MASK;
     let store = load_store(storage.as_ref(), replica, ui).await;
-    ui.store.set(StoreStatus { restored: true, events: store.len(), rejected: store.rejected_total() });
+    // Shows the restored board and store status (`data-restored`).
     let swarm = Swarm::new(identity, store, storage, ui);
+    Swarm::flush_when_hidden(&swarm);
     actions.swarm.set_value(Some(swarm.clone()));
     test_hooks::install_if_requested(&swarm);
     Swarm::start_relay(&swarm);

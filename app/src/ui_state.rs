@@ -17,6 +17,8 @@ pub struct StoreStatus {
     pub events: usize,
     /// Inbound events refused so far (`store.rejected_total()`).
     pub rejected: u64,
+    /// Events in the last snapshot committed to IndexedDB (0 for a tab without storage).
+    pub saved: usize,
 }
 
 #[derive(Debug, Clone, PartialEq)]

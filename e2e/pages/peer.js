@@ -9,7 +9,6 @@ const { TaskBoard } = require('./task-board');
 const { KarmaPanel } = require('./karma-panel');
 const { HardwarePanel } = require('./hardware-panel');
 const { TestHooks } = require('./test-hooks');
-const { LocalDatabase } = require('./local-database');
 const { tid, texts } = require('./dom');
 const { eventually, UI_TIMEOUT_MS, RECONNECT_TIMEOUT_MS } = require('../lib/wait');
 
@@ -27,7 +26,6 @@ class Peer {
     this.karma = new KarmaPanel(this.page, this.name);
     this.hardware = new HardwarePanel(this.page, this.name);
     this.hooks = new TestHooks(this.page, this.name);
-    this.localDb = new LocalDatabase(this.page, this.name);
     this._did = null;
   }
 
@@ -81,6 +79,7 @@ class Peer {
       `rejected=${await safe(() => this.status.rejectedCount())}`,
       `restored=${await safe(() => this.board.restored())}`,
       `events=${await safe(() => this.board.eventCount())}`,
+      `saved=${await safe(() => this.board.savedEventCount())}`,
       `worker=${await safe(() => this.hardware.workerStatus())}`,
       `errors=${JSON.stringify(cardErrors)}`,
       `board=${Array.isArray(board) ? JSON.stringify(board.map((c) => `${c.id && c.id.slice(0, 12)}:${c.status}:${c.title}`)) : board}`,

@@ -75,10 +75,34 @@ class TaskBoard {
 
   /** Events in this user's local store (`data-events`). */
   async eventCount() {
-    const v = await attrOf(this.root, 'data-events', `${this.name}'s board`);
+    return this._count('data-events');
+  }
+
+  /** Events in the last snapshot this tab committed to IndexedDB (`data-saved-events`). */
+  async savedEventCount() {
+    return this._count('data-saved-events');
+  }
+
+  async _count(attr) {
+    const v = await attrOf(this.root, attr, `${this.name}'s board`);
     const n = Number(v);
-    if (v === null || v === '' || !Number.isInteger(n)) throw new Error(`${this.name}'s board data-events is "${v}"`);
+    if (v === null || v === '' || !Number.isInteger(n)) throw new Error(`${this.name}'s board ${attr} is "${v}"`);
     return n;
+  }
+
+  /** Waits until every event of this user's store is on disk (`data-saved-events` = `data-events`). */
+  async waitUntilSaved({ timeout = UI_TIMEOUT_MS } = {}) {
+    return eventually(
+      `${this.name}'s store to be saved to IndexedDB`,
+      async () => {
+        // Saved first: it never exceeds the event count, so equal reads mean equal at the second read.
+        const saved = await this.savedEventCount();
+        const events = await this.eventCount();
+        if (saved !== events) throw new Error(`data-saved-events is ${saved}, data-events is ${events}`);
+        return events;
+      },
+      { timeout },
+    );
   }
 
   async waitUntilRestored({ timeout = UI_TIMEOUT_MS } = {}) {

@@ -1,5 +1,5 @@
-//! The task board: the post form and one card per task, newest first (core's order). Carries the restore marker
-//! (`data-restored`, `data-events`) the browser tests wait for.
+//! The task board: the post form and one card per task, newest first (core's order). Carries the restore and
+//! save markers (`data-restored`, `data-events`, `data-saved-events`) the browser tests wait for.
 
 use leptos::prelude::*;
 
@@ -18,6 +18,7 @@ pub fn TaskBoard() -> impl IntoView {
             data-testid="board"
             data-restored=move || ui.store.get().restored.to_string()
             data-events=move || ui.store.get().events.to_string()
+            data-saved-events=move || ui.store.get().saved.to_string()
             aria-labelledby="board-heading"
         >
             <h2 id="board-heading">"Task board"</h2>
