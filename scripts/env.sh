@@ -1,6 +1,7 @@
 # Shared settings for the scripts: caches live outside the clone so repeat runs are quick.
 # Sourced, not executed.
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/amorph/target}"
+export AMORPH_CACHE="${AMORPH_CACHE:-$HOME/.cache/amorph}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$AMORPH_CACHE/target}"
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PWD/tools/node_modules/.bin:$PATH"
 export TRUNK_OFFLINE=true
 RELAY_BIN="$CARGO_TARGET_DIR/release/amorph-relay"

@@ -15,7 +15,7 @@ fi
 
 # cargo-installed tools build in their own cache so a reinstall is quick.
 install_crate() {
-  CARGO_TARGET_DIR="$HOME/.cache/amorph/tools-target" cargo install "$@"
+  CARGO_TARGET_DIR="$AMORPH_CACHE/tools-target" cargo install "$@"
 }
 
 if [ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]; then
