@@ -2,27 +2,28 @@
 
 #![allow(dead_code)]
 
-use amorph_core::events::{Decision, Event, ResultRejected, ResultSubmitted, SignedEvent, TaskPosted, TaskRef, EPOCH_MS};
+use amorph_core::events::{Decision, Event, ResultRejected, ResultSubmitted, SignedEvent, TaskClaimed, TaskPosted, EPOCH_MS};
 use amorph_core::identity::Identity;
 use amorph_core::wire::EventId;
 
 /// A fixed instant well after the epoch; tests move time forward from here.
-pub const T0: u64 = EPOCH_MS + 86_400_000;
+pub const T0: u64 = EPOCH_MS + DAY_MS;
+pub const DAY_MS: u64 = 86_400_000;
 
 pub fn identity(n: u8) -> Identity {
     Identity::from_seed([n; 32])
 }
 
 pub fn post(domain: &str, title: &str) -> Event {
-    Event::TaskPosted(TaskPosted { title: title.into(), description: String::new(), domain: domain.into(), reward: 5 })
+    Event::TaskPosted(TaskPosted::simple(title, "", domain, 5, T0 + DAY_MS * 30))
 }
 
 pub fn claim(task: EventId) -> Event {
-    Event::TaskClaimed(TaskRef { task })
+    Event::TaskClaimed(TaskClaimed { task, stake: 0 })
 }
 
 pub fn submit(task: EventId, result: &str) -> Event {
-    Event::ResultSubmitted(ResultSubmitted { task, result: result.into() })
+    Event::ResultSubmitted(ResultSubmitted::new(task, result))
 }
 
 pub fn accept(task: EventId, submission: EventId) -> Event {
