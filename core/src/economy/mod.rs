@@ -1,0 +1,1 @@
+//! The economy fold (being written).

@@ -1,0 +1,1 @@
+//! Karma vectors (being written).

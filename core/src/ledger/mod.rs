@@ -1,0 +1,1 @@
+//! The Brain Pay ledger (being written).

@@ -1,0 +1,1 @@
+//! The task market state machine (being written).
