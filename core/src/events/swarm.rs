@@ -79,7 +79,7 @@ impl Genesis {
         if self.stake_ratio_bps > BASIS_POINTS {
             return Err(bad("stake_ratio", "at most 100%"));
         }
-        if self.jury_size == 0 || self.jury_size % 2 == 0 || self.jury_size > 15 {
+        if self.jury_size == 0 || self.jury_size.is_multiple_of(2) || self.jury_size > 15 {
             return Err(bad("jury_size", "an odd number from 1 to 15"));
         }
         if self.karma_alpha_ppm == 0 || self.karma_alpha_ppm > PPM || self.delegation_attenuation_ppm > PPM {
