@@ -91,14 +91,23 @@ impl Ledger {
         self.stakes.get(task).copied()
     }
 
-    /// Everything `who` has locked in escrows as a requester.
-    pub fn escrowed_by(&self, who: &PeerId) -> u64 {
-        self.escrows.values().filter(|l| l.owner == *who).map(|l| l.amount).sum()
+    /// Per identity, what it has locked: (in escrows as a requester, in stakes as a claimant).
+    pub fn locked(&self) -> BTreeMap<PeerId, (u64, u64)> {
+        let mut locked: BTreeMap<PeerId, (u64, u64)> = BTreeMap::new();
+        for lock in self.escrows.values() {
+            let entry = locked.entry(lock.owner).or_default();
+            entry.0 = entry.0.saturating_add(lock.amount);
+        }
+        for lock in self.stakes.values() {
+            let entry = locked.entry(lock.owner).or_default();
+            entry.1 = entry.1.saturating_add(lock.amount);
+        }
+        locked
     }
 
-    /// Everything `who` has locked in stakes as a claimant.
-    pub fn staked_by(&self, who: &PeerId) -> u64 {
-        self.stakes.values().filter(|l| l.owner == *who).map(|l| l.amount).sum()
+    /// How many escrows and how many stakes the ledger holds.
+    pub fn lock_counts(&self) -> (usize, usize) {
+        (self.escrows.len(), self.stakes.len())
     }
 
     pub fn history(&self, who: &PeerId) -> Vec<Entry> {
@@ -179,19 +188,20 @@ impl Ledger {
     }
 
     /// Pays the whole escrow out in shares by basis points (summing to 10,000); rounding leftovers go
-    /// to the first payee (see `split`).
+    /// to the first payee (see `split`). Returns what each payee got.
     pub fn release(
         &mut self,
         at_ms: u64,
         task: EventId,
         payees: &[(PeerId, u16, EntryKind)],
-    ) -> Result<(), LedgerError> {
+    ) -> Result<Vec<Payout>, LedgerError> {
         let lock = self.escrow(&task).ok_or(LedgerError::NoEscrow(task))?;
         let bps: Vec<u16> = payees.iter().map(|p| p.1).collect();
         let shares = split::by_bps(lock.amount, &bps).ok_or(LedgerError::BadSplit)?;
         let payouts: Vec<Payout> =
             payees.iter().zip(shares).map(|(&(to, _, kind), amount)| Payout { to, amount, kind }).collect();
-        self.release_exact(at_ms, task, &payouts)
+        self.release_exact(at_ms, task, &payouts)?;
+        Ok(payouts)
     }
 
     /// Pays the whole escrow out in the given amounts, which must add up to it exactly.
@@ -203,7 +213,8 @@ impl Ledger {
         }
         self.escrows.remove(&task);
         for payout in payouts {
-            self.credit(at_ms, payout.to, payout.amount, payout.kind, Some(lock.owner), Some(task));
+            let from = Some(lock.owner).filter(|&owner| owner != payout.to);
+            self.credit(at_ms, payout.to, payout.amount, payout.kind, from, Some(task));
         }
         Ok(())
     }

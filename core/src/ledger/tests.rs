@@ -62,7 +62,8 @@ fn release_splits_by_basis_points_without_losing_a_unit() {
         (peer(3), 1_500, EntryKind::RoutingFee),
         (peer(9), 1_000, EntryKind::ProtocolFee),
     ];
-    ledger.release(3, task(1), &payees).unwrap();
+    let paid = ledger.release(3, task(1), &payees).unwrap();
+    assert_eq!(paid.iter().map(|p| p.amount).collect::<Vec<_>>(), vec![76, 15, 10]);
     // 101 × 75% = 75.75 → 75, 15.15 → 15, 10.1 → 10; the 1 left over goes to the first payee.
     assert_eq!((ledger.balance(&peer(2)), ledger.balance(&peer(3)), ledger.balance(&peer(9))), (50 + 76, 15, 10));
     assert_eq!(ledger.escrow(&task(1)), None);
@@ -74,7 +75,7 @@ fn stakes_return_or_go_to_the_treasury() {
     let mut ledger = funded();
     ledger.lock_stake(2, task(1), peer(2), 10).unwrap();
     ledger.lock_stake(2, task(2), peer(2), 20).unwrap();
-    assert_eq!((ledger.balance(&peer(2)), ledger.staked_by(&peer(2))), (20, 30));
+    assert_eq!((ledger.balance(&peer(2)), ledger.locked()[&peer(2)]), (20, (0, 30)));
     ledger.return_stake(3, task(1)).unwrap();
     ledger.forfeit_stake(3, task(2), peer(9)).unwrap();
     assert_eq!((ledger.balance(&peer(2)), ledger.balance(&peer(9))), (30, 20));
@@ -87,11 +88,11 @@ fn stakes_return_or_go_to_the_treasury() {
 fn escrow_refunds_whole_or_the_excess() {
     let mut ledger = funded();
     ledger.lock_escrow(2, task(1), peer(1), 100).unwrap();
-    assert_eq!((ledger.balance(&peer(1)), ledger.escrowed_by(&peer(1))), (900, 100));
+    assert_eq!((ledger.balance(&peer(1)), ledger.locked()[&peer(1)]), (900, (100, 0)));
     ledger.refund_excess(3, task(1), 80).unwrap();
-    assert_eq!((ledger.balance(&peer(1)), ledger.escrowed_by(&peer(1))), (920, 80));
+    assert_eq!((ledger.balance(&peer(1)), ledger.locked()[&peer(1)]), (920, (80, 0)));
     ledger.refund(4, task(1)).unwrap();
-    assert_eq!((ledger.balance(&peer(1)), ledger.escrowed_by(&peer(1))), (1_000, 0));
+    assert_eq!((ledger.balance(&peer(1)), ledger.locked().get(&peer(1))), (1_000, None));
     ledger.check_conservation().unwrap();
 }
 
