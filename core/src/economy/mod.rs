@@ -13,6 +13,11 @@
 //! considered (at or after the genesis): before each event, and once more after it, every rejection
 //! whose dispute window closed before that clock stands (`Market::lapse`), as of the instant its
 //! window closed. So the views are the state "as of" the set's latest timestamp.
+//!
+//! # Incremental use
+//! `Economy::apply` takes events in fold order and refuses an older one (`OutOfOrder`): a later
+//! event may have depended on it, so a peer that receives an older event folds again
+//! (`Economy::fold`, or `derive` for the views). `audit` checks the books after any event.
 
 mod audit;
 mod views;
