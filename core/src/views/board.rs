@@ -43,7 +43,7 @@ pub struct TaskView {
     pub title: String,
     pub description: String,
     pub domain: String,
-    pub reward: u64,
+    pub payment: u64,
     pub requester: PeerId,
     pub posted_ms: u64,
     pub status: TaskStatus,
@@ -68,7 +68,7 @@ pub(super) fn derive(ordered: &[&SignedEvent], ignored: &mut BTreeMap<PeerId, u3
                     title: post.title.clone(),
                     description: post.description.clone(),
                     domain: post.domain.clone(),
-                    reward: post.reward,
+                    payment: post.payment,
                     requester: event.author(),
                     posted_ms: event.timestamp_ms(),
                     status: TaskStatus::Open,
@@ -123,6 +123,8 @@ fn apply(task: &mut TaskView, event: &SignedEvent) -> bool {
         Event::ResultRejected(rejected) => {
             decide(task, event, rejected.submission, TaskStatus::Rejected, Some(rejected.reason.clone()))
         }
+        // The spine's board knows only the five task-flow kinds; the market state machine takes over the rest.
+        _ => true,
     }
 }
 

@@ -1,0 +1,234 @@
+//! The economy fold: the ledger, the market and the karma book driven by one swarm's event set,
+//! from its genesis, into the views every peer shows (board, wallets, karma, refusals, totals).
+//!
+//! Owns the swarm-level rules (one genesis; grants only from its issuers; transfers only of the
+//! author's own money; nothing before the genesis), the fold order, waiting and refusal counting.
+//! Never reads a clock or draws randomness: the same set gives byte-identical views on every peer.
+//!
+//! # Fold
+//! Events are de-duplicated by id and applied in (timestamp, id) order. An event naming one that has
+//! not taken effect waits, uncounted, and is applied right after it (see `market`). The author of
+//! every event that takes effect is touched in the karma book; a refused event changes nothing, not
+//! even the list of known identities. The fold's clock is the latest timestamp among the events it
+//! considered (at or after the genesis): before each event, and once more after it, every rejection
+//! whose dispute window closed before that clock stands (`Market::lapse`), as of the instant its
+//! window closed. So the views are the state "as of" the set's latest timestamp.
+//!
+//! # Incremental use
+//! `Economy::apply` takes events in fold order and refuses an older one (`OutOfOrder`): a later
+//! event may have depended on it, so a peer that receives an older event folds again
+//! (`Economy::fold`, or `derive` for the views). `audit` checks the books after any event.
+
+mod audit;
+mod views;
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use crate::events::{Event, Genesis, SignedEvent};
+use crate::identity::PeerId;
+use crate::karma::{KarmaBook, KarmaParams};
+use crate::ledger::{Ledger, LedgerError};
+use crate::market::{Market, Refusal, Step, Swarm};
+use crate::wire::EventId;
+
+pub use views::{EconomyViews, Ignored, Wallet};
+
+/// Why the economy cannot go on: a caller's mistake, or broken books (a bug, never a peer's doing).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EconomyError {
+    #[error("event {0} is not a genesis event: an economy starts from its swarm's genesis")]
+    NotAGenesis(EventId),
+    #[error("event {event} comes before {after} in fold order; apply events sorted by (timestamp, id)")]
+    OutOfOrder { event: EventId, after: EventId },
+    #[error("after event {after}: {why}")]
+    Broken { after: EventId, why: String },
+}
+
+/// Why an event was refused. It changed nothing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refused {
+    #[error("the event is timestamped before the swarm's genesis ({genesis_ms})")]
+    BeforeGenesis { genesis_ms: u64 },
+    #[error("this swarm already has its genesis; a second one is not part of it")]
+    SecondGenesis,
+    #[error("only the genesis's issuers may grant credits")]
+    NotIssuer,
+    #[error("{0}")]
+    Money(LedgerError),
+    #[error("{0}")]
+    Market(Refusal),
+}
+
+/// What became of one event in the fold.
+enum Effect {
+    Applied,
+    WaitsFor(EventId),
+    Refused(Refused),
+    /// Refused as an honest race: not counted against its author.
+    Raced,
+}
+
+/// One swarm's economy, folded event by event.
+#[derive(Debug, Clone)]
+pub struct Economy {
+    genesis: EventId,
+    genesis_ms: u64,
+    rules: Genesis,
+    ledger: Ledger,
+    karma: KarmaBook,
+    market: Market,
+    /// Every event considered, so a duplicate changes nothing.
+    seen: BTreeSet<EventId>,
+    /// Events that took effect.
+    applied: BTreeSet<EventId>,
+    /// Events waiting for the event they name, by that event's id.
+    waiting: BTreeMap<EventId, Vec<SignedEvent>>,
+    ignored: BTreeMap<PeerId, Ignored>,
+    last: Option<(u64, EventId)>,
+    now_ms: u64,
+}
+
+impl Economy {
+    /// An empty economy under `genesis`'s rules.
+    pub fn new(genesis: &SignedEvent) -> Result<Self, EconomyError> {
+        let Event::Genesis(rules) = &genesis.event else { return Err(EconomyError::NotAGenesis(genesis.id)) };
+        let mut karma = KarmaBook::new(KarmaParams::from(rules));
+        karma.touch(genesis.author());
+        Ok(Economy {
+            genesis: genesis.id,
+            genesis_ms: genesis.timestamp_ms(),
+            rules: rules.clone(),
+            ledger: Ledger::new(),
+            karma,
+            market: Market::new(),
+            seen: BTreeSet::new(),
+            applied: BTreeSet::from([genesis.id]),
+            waiting: BTreeMap::new(),
+            ignored: BTreeMap::new(),
+            last: None,
+            now_ms: genesis.timestamp_ms(),
+        })
+    }
+
+    /// The views of the set: `events` in any order, with duplicates; the genesis may be among them.
+    pub fn derive<'a>(
+        genesis: &SignedEvent,
+        events: impl IntoIterator<Item = &'a SignedEvent>,
+    ) -> Result<EconomyViews, EconomyError> {
+        Self::fold(genesis, events, false).map(|economy| economy.views())
+    }
+
+    /// `derive`, auditing the books after every event: conservation of money, and every escrow and
+    /// stake matching its task (`Economy::audit`). For tests and debugging; each audit is linear.
+    pub fn derive_checked<'a>(
+        genesis: &SignedEvent,
+        events: impl IntoIterator<Item = &'a SignedEvent>,
+    ) -> Result<EconomyViews, EconomyError> {
+        Self::fold(genesis, events, true).map(|economy| economy.views())
+    }
+
+    /// The economy after folding `events` (sorted and de-duplicated here).
+    pub fn fold<'a>(
+        genesis: &SignedEvent,
+        events: impl IntoIterator<Item = &'a SignedEvent>,
+        audit_each: bool,
+    ) -> Result<Economy, EconomyError> {
+        let mut economy = Economy::new(genesis)?;
+        let ordered: BTreeMap<(u64, EventId), &SignedEvent> =
+            events.into_iter().map(|e| ((e.timestamp_ms(), e.id), e)).collect();
+        for event in ordered.values() {
+            economy.apply(event)?;
+            if audit_each {
+                economy.audit().map_err(|why| EconomyError::Broken { after: event.id, why })?;
+            }
+        }
+        Ok(economy)
+    }
+
+    /// Applies the next event in fold order (a duplicate or the genesis itself changes nothing).
+    pub fn apply(&mut self, event: &SignedEvent) -> Result<(), EconomyError> {
+        if event.id == self.genesis || self.seen.contains(&event.id) {
+            return Ok(());
+        }
+        let key = (event.timestamp_ms(), event.id);
+        if let Some(last) = self.last.filter(|&last| key < last) {
+            return Err(EconomyError::OutOfOrder { event: event.id, after: last.1 });
+        }
+        self.last = Some(key);
+        self.seen.insert(event.id);
+        if event.timestamp_ms() < self.genesis_ms {
+            self.refuse(event, Refused::BeforeGenesis { genesis_ms: self.genesis_ms });
+            return Ok(());
+        }
+        self.now_ms = self.now_ms.max(event.timestamp_ms());
+        self.lapse(event.id)?;
+        let mut ready = VecDeque::from([event.clone()]);
+        while let Some(next) = ready.pop_front() {
+            match self.step(&next) {
+                Effect::Applied => {
+                    self.karma.touch(next.author());
+                    self.applied.insert(next.id);
+                    let mut waiters = self.waiting.remove(&next.id).unwrap_or_default();
+                    waiters.sort_by_key(|w| (w.timestamp_ms(), w.id));
+                    ready.extend(waiters);
+                }
+                Effect::WaitsFor(id) => self.waiting.entry(id).or_default().push(next),
+                Effect::Refused(why) => self.refuse(&next, why),
+                Effect::Raced => {}
+            }
+        }
+        self.lapse(event.id)
+    }
+
+    fn step(&mut self, event: &SignedEvent) -> Effect {
+        let (author, at) = (event.author(), event.timestamp_ms());
+        let result = match &event.event {
+            Event::Genesis(_) => Err(Refused::SecondGenesis),
+            Event::Grant(_) if !self.rules.issuers.contains(&author) => Err(Refused::NotIssuer),
+            Event::Grant(grant) => self.ledger.grant(at, author, grant.to, grant.amount).map_err(Refused::Money),
+            Event::Transfer(transfer) => {
+                self.ledger.transfer(at, author, transfer.to, transfer.amount).map_err(Refused::Money)
+            }
+            Event::Heartbeat(_) => {
+                self.karma.record_heartbeat(at, author);
+                Ok(())
+            }
+            Event::DataAccessClaim(claim) => {
+                self.karma.record_data_access(author, &claim.dataset);
+                Ok(())
+            }
+            _ => {
+                let mut swarm = Swarm {
+                    rules: &self.rules,
+                    ledger: &mut self.ledger,
+                    karma: &mut self.karma,
+                    applied: &self.applied,
+                };
+                return match self.market.apply(&mut swarm, event) {
+                    Step::Applied => Effect::Applied,
+                    Step::WaitsFor(id) => Effect::WaitsFor(id),
+                    Step::Refused { reason, counted: true } => Effect::Refused(Refused::Market(reason)),
+                    Step::Refused { counted: false, .. } => Effect::Raced,
+                };
+            }
+        };
+        match result {
+            Ok(()) => Effect::Applied,
+            Err(refused) => Effect::Refused(refused),
+        }
+    }
+
+    fn lapse(&mut self, after: EventId) -> Result<(), EconomyError> {
+        let now_ms = self.now_ms;
+        let mut swarm =
+            Swarm { rules: &self.rules, ledger: &mut self.ledger, karma: &mut self.karma, applied: &self.applied };
+        self.market.lapse(&mut swarm, now_ms).map_err(|e| EconomyError::Broken { after, why: e.to_string() })
+    }
+
+    fn refuse(&mut self, event: &SignedEvent, why: Refused) {
+        let entry = self.ignored.entry(event.author()).or_default();
+        entry.count = entry.count.saturating_add(1);
+        entry.last_reason = why.to_string();
+        entry.last_event = Some(event.id);
+    }
+}

@@ -1,0 +1,181 @@
+//! The task market: each task's deterministic state machine, from post to settlement.
+//!
+//! Owns the rules between task events (who may bid, claim, decide, dispute, vote, settle, cancel or
+//! expire, and when) and asks the ledger to move money and the karma book to record outcomes. It
+//! never reads a clock: "now" is always an event's timestamp. It never iterates a hash map. Events
+//! must come in fold order ((timestamp, id), see `economy`).
+//!
+//! Lifecycle: Open → (Awarded) → Claimed → Submitted → Accepted → Settled; or Submitted → Rejected
+//! → (Judging → verdict) → Settled / Failed; or Open/Awarded → Cancelled; or Open/Awarded/Claimed
+//! → Expired. Jury-verified submissions go straight to Judging; automatic verification accepts or
+//! fails a submission at once.
+//!
+//! Waiting: an event naming an event that has not taken effect (its task, the parent of a subtask,
+//! a bid, a submission, an acceptance, a jury case) waits for it, uncounted (`Step::WaitsFor`); the
+//! economy applies it right after that event. If it never takes effect the waiter never does either.
+//!
+//! Races: a refusal only because the task had just moved on (a claim losing to an earlier claim,
+//! a cancel crossing a claim, a vote after the verdict) is not counted against its author when its
+//! timestamp is within the genesis's `timestamp_tolerance_ms` of the task's latest state change.
+
+mod flow;
+mod jury;
+mod payout;
+mod refusal;
+mod review;
+mod task;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::events::{Event, Genesis, SignedEvent};
+use crate::karma::KarmaBook;
+use crate::ledger::{Ledger, LedgerError};
+use crate::wire::EventId;
+
+pub use refusal::Refusal;
+pub use task::{BidView, Jury, Rejection, Submission, Task, TaskState};
+
+/// What the market acts on: the swarm's rules, its money and its karma, and which events have
+/// taken effect so far.
+pub struct Swarm<'a> {
+    pub rules: &'a Genesis,
+    pub ledger: &'a mut Ledger,
+    pub karma: &'a mut KarmaBook,
+    pub applied: &'a BTreeSet<EventId>,
+}
+
+/// What became of one event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    Applied,
+    /// Names an event that has not taken effect; apply again right after it does.
+    WaitsFor(EventId),
+    /// Broke a rule and changed nothing; `counted` is false for an honest race.
+    Refused {
+        reason: Refusal,
+        counted: bool,
+    },
+}
+
+/// Why a rule stopped an event: it waits for another, or it is refused.
+enum Halt {
+    Wait(EventId),
+    Refuse(Refusal),
+}
+
+impl From<Refusal> for Halt {
+    fn from(refusal: Refusal) -> Self {
+        Halt::Refuse(refusal)
+    }
+}
+
+impl From<LedgerError> for Halt {
+    fn from(error: LedgerError) -> Self {
+        Halt::Refuse(Refusal::Books(error))
+    }
+}
+
+/// An event names `id` but it is not what the rule expects: wait for it if it has not taken effect
+/// yet, else refuse with `refusal`.
+fn missing(swarm: &Swarm, id: EventId, refusal: Refusal) -> Halt {
+    if swarm.applied.contains(&id) {
+        Halt::Refuse(refusal)
+    } else {
+        Halt::Wait(id)
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Market {
+    tasks: BTreeMap<EventId, Task>,
+    /// Rejections by the end of their dispute window (a task disputed since is skipped when its
+    /// entry comes due).
+    lapses: BTreeSet<(u64, EventId)>,
+}
+
+impl Market {
+    pub fn new() -> Self {
+        Market::default()
+    }
+
+    pub fn task(&self, id: &EventId) -> Option<&Task> {
+        self.tasks.get(id)
+    }
+
+    /// Every task, in id order.
+    pub fn tasks(&self) -> impl Iterator<Item = &Task> {
+        self.tasks.values()
+    }
+
+    /// Applies one task event.
+    pub fn apply(&mut self, swarm: &mut Swarm, event: &SignedEvent) -> Step {
+        let task_id = match &event.event {
+            Event::TaskPosted(terms) => {
+                return match flow::post(&mut self.tasks, swarm, event, terms) {
+                    Ok(()) => Step::Applied,
+                    Err(Halt::Wait(id)) => Step::WaitsFor(id),
+                    Err(Halt::Refuse(reason)) => Step::Refused { reason, counted: true },
+                };
+            }
+            other => other.task(),
+        };
+        let Some(task_id) = task_id else {
+            let reason = Refusal::NotATaskEvent(event.event.kind_name());
+            return Step::Refused { reason, counted: true };
+        };
+        let Some(task) = self.tasks.get_mut(&task_id) else {
+            return match missing(swarm, task_id, Refusal::UnknownTask(task_id)) {
+                Halt::Wait(id) => Step::WaitsFor(id),
+                Halt::Refuse(reason) => Step::Refused { reason, counted: true },
+            };
+        };
+        let at = event.timestamp_ms();
+        let result = match &event.event {
+            Event::Bid(bid) => flow::bid(task, event, bid),
+            Event::Award(award) => flow::award(task, swarm, event, award),
+            Event::TaskClaimed(claim) => flow::claim(task, swarm, event, claim),
+            Event::Cancel(_) => flow::cancel(task, swarm, event),
+            Event::Expire(_) => flow::expire(task, swarm, event),
+            Event::ResultSubmitted(submitted) => review::submit(task, swarm, event, submitted),
+            Event::ResultAccepted(decision) => review::accept(task, swarm, event, decision),
+            Event::ResultRejected(rejected) => review::reject(task, swarm, event, rejected),
+            Event::Dispute(dispute) => review::dispute(task, swarm, event, dispute),
+            Event::JuryVote(vote) => jury::vote(task, swarm, event, vote),
+            Event::Settle(settle) => payout::settle(task, swarm, event, settle),
+            _ => Err(Halt::Refuse(Refusal::NotATaskEvent(event.event.kind_name()))),
+        };
+        match result {
+            Ok(()) => {
+                task.timeline.push(event.id);
+                if let (TaskState::Rejected, Some(rejection)) = (task.state, &task.rejection) {
+                    let closes_ms = rejection.at_ms.saturating_add(swarm.rules.dispute_window_ms);
+                    self.lapses.insert((closes_ms, task_id));
+                }
+                Step::Applied
+            }
+            Err(Halt::Wait(id)) => Step::WaitsFor(id),
+            Err(Halt::Refuse(reason)) => {
+                let raced =
+                    reason.may_be_a_race() && at <= task.changed_ms.saturating_add(swarm.rules.timestamp_tolerance_ms);
+                Step::Refused { reason, counted: !raced }
+            }
+        }
+    }
+
+    /// Rejections whose dispute window closed before `now_ms` stand: the requester gets the escrow
+    /// back and the stake is forfeited, as of the instant the window closed.
+    pub fn lapse(&mut self, swarm: &mut Swarm, now_ms: u64) -> Result<(), LedgerError> {
+        while let Some(&(closes_ms, task_id)) = self.lapses.first() {
+            if closes_ms >= now_ms {
+                break;
+            }
+            self.lapses.remove(&(closes_ms, task_id));
+            if let Some(task) = self.tasks.get_mut(&task_id) {
+                if task.state == TaskState::Rejected {
+                    payout::fail(task, swarm, closes_ms)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
