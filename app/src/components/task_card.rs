@@ -1,7 +1,7 @@
 //! One task on the board: its fields and status, and only the actions the rules allow me now
 //! (claim, submit a result, accept or reject). Refusals from core are shown on the card.
 
-use amorph_core::events::{Decision, Event, ResultRejected, ResultSubmitted, TaskRef};
+use amorph_core::events::{Decision, Event, ResultRejected, ResultSubmitted, TaskClaimed};
 use amorph_core::views::{TaskStatus, TaskView};
 use leptos::prelude::*;
 
@@ -29,9 +29,9 @@ pub fn TaskCard(task: TaskView) -> impl IntoView {
         Ok(_) => error.set(None),
         Err(message) => error.set(Some(format!("Could not do that: {message}"))),
     };
-    let claim = move |_| run(Event::TaskClaimed(TaskRef { task: id }));
+    let claim = move |_| run(Event::TaskClaimed(TaskClaimed { task: id, stake: 0 }));
     let submit =
-        move |_| run(Event::ResultSubmitted(ResultSubmitted { task: id, result: result_text.get_untracked() }));
+        move |_| run(Event::ResultSubmitted(ResultSubmitted::new(id, &result_text.get_untracked())));
     // A verdict names the submission it judges (the card only offers it when there is one).
     let submission = task.submission;
     let accept = move |_| {
@@ -61,7 +61,7 @@ pub fn TaskCard(task: TaskView) -> impl IntoView {
                 </div>
                 <div>
                     <dt>"Reward"</dt>
-                    <dd>{task.reward}</dd>
+                    <dd>{task.payment}</dd>
                 </div>
                 <div>
                     <dt>"Requester"</dt>

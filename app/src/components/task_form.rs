@@ -4,6 +4,10 @@ use amorph_core::events::{Event, TaskPosted};
 use leptos::prelude::*;
 
 use crate::app::Actions;
+use crate::swarm::now_ms;
+
+/// Tasks posted from the form are open for a week.
+const DEFAULT_DEADLINE_MS: u64 = 7 * 24 * 3600 * 1000;
 
 #[component]
 pub fn TaskForm() -> impl IntoView {
@@ -23,12 +27,13 @@ pub fn TaskForm() -> impl IntoView {
                 return;
             }
         };
-        let event = Event::TaskPosted(TaskPosted {
-            title: title.get_untracked().trim().to_string(),
-            description: description.get_untracked().trim().to_string(),
-            domain: domain.get_untracked().trim().to_string(),
-            reward: reward_value,
-        });
+        let event = Event::TaskPosted(TaskPosted::simple(
+            title.get_untracked().trim(),
+            description.get_untracked().trim(),
+            domain.get_untracked().trim(),
+            reward_value,
+            now_ms() + DEFAULT_DEADLINE_MS,
+        ));
         match actions.publish(event) {
             Ok(_) => {
                 error.set(None);
