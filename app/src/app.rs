@@ -1,14 +1,15 @@
-//! The root component and the boot sequence of a tab: slot → IndexedDB → identity → event store →
-//! first render of identity and board → relay and peers. The worker starts alongside.
+//! The root component and the boot sequence of a tab: slot → IndexedDB → identity → genesis →
+//! event store → first render of identity and board → relay and peers. The worker starts alongside.
 //!
 //! Owns the order of start-up and the `Actions` handle components use to change the swarm.
-//! Never touches the network before the stored state is on screen.
+//! Never touches the network before the stored state is on screen; the one exception is a tab
+//! without a genesis yet, which must first ask the relay which swarm it joins.
 
 use std::rc::Rc;
 
-use amorph_core::events::Event;
+use amorph_core::events::{Event, SignedEvent};
 use amorph_core::identity::Identity;
-use amorph_core::store::EventStore;
+use amorph_core::store::{EventStore, StoreError};
 use amorph_core::wire::EventId;
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
@@ -18,7 +19,7 @@ use crate::components::{HardwarePanel, IdentityCard, KarmaTable, PeerList, Statu
 use crate::storage::{Storage, KEY_EVENTS, KEY_SEED};
 use crate::swarm::{now_ms, Swarm, SwarmRef};
 use crate::ui_state::Ui;
-use crate::{tab_slot, test_hooks, worker_client};
+use crate::{genesis, tab_slot, test_hooks, worker_client};
 
 /// Yjs client ids are 53-bit so that JavaScript peers can hold them.
 const REPLICA_MASK: u64 = (1 << 53) - 1;
@@ -58,6 +59,11 @@ pub fn App() -> impl IntoView {
             {move || {
                 ui.problem.get().map(|problem| view! { <p class="banner error" role="alert" data-testid="problem">{problem}</p> })
             }}
+            {move || {
+                ui.swarm_problem.get().map(|problem| {
+                    view! { <p class="banner error" role="alert" data-testid="swarm-problem">{problem}</p> }
+                })
+            }}
             <main class="layout">
                 <IdentityCard />
                 <TaskBoard />
@@ -82,8 +88,15 @@ async fn boot(ui: Ui, actions: Actions) {
     };
     let identity = load_identity(storage.as_ref(), ui).await;
     ui.me.set(Some(identity.peer_id()));
+    let genesis = genesis::load(storage.as_ref(), ui).await;
     let replica = random_bytes::<8>().map(u64::from_le_bytes).unwrap_or_else(now_ms) & REPLICA_MASK;
-    let store = load_store(storage.as_ref(), replica, ui).await;
+    let store = match load_store(storage.as_ref(), replica, &genesis, ui).await {
+        Ok(store) => store,
+        Err(e) => {
+            ui.swarm_problem.set(Some(format!("{e}: this swarm's genesis cannot start an event log; nothing to show")));
+            return;
+        }
+    };
     // Shows the restored board and store status (`data-restored`).
     let swarm = Swarm::new(identity, store, storage, ui);
     Swarm::flush_when_hidden(&swarm);
@@ -132,24 +145,31 @@ fn fatal_identity(ui: Ui) -> Identity {
     Identity::from_seed(now_ms().to_le_bytes().repeat(4).try_into().unwrap_or([0; 32]))
 }
 
-async fn load_store(storage: Option<&Storage>, replica: u64, ui: Ui) -> EventStore {
-    let Some(storage) = storage else { return EventStore::new(replica) };
+/// The restored event log of `genesis`'s swarm, or a new one. Fails only if `genesis` cannot found
+/// a store at all.
+async fn load_store(
+    storage: Option<&Storage>,
+    replica: u64,
+    genesis: &SignedEvent,
+    ui: Ui,
+) -> Result<EventStore, StoreError> {
+    let Some(storage) = storage else { return EventStore::new(replica, genesis) };
     match storage.load(KEY_EVENTS).await {
-        Ok(None) => EventStore::new(replica),
-        Ok(Some(snapshot)) => match EventStore::restore(replica, &snapshot, now_ms()) {
-            Ok(store) => store,
-            Err(e) => {
+        Ok(None) => EventStore::new(replica, genesis),
+        Ok(Some(snapshot)) => match EventStore::restore(replica, genesis, &snapshot, now_ms()) {
+            Err(e @ StoreError::CorruptSnapshot(_)) => {
                 // Keep the unreadable bytes before the next save replaces them.
                 let kept = storage.save(KEY_UNREADABLE_EVENTS, &snapshot).await.is_ok();
                 let where_kept =
                     if kept { format!("kept under \"{KEY_UNREADABLE_EVENTS}\"") } else { "could not be kept".into() };
                 ui.problem.set(Some(format!("{e}; starting with an empty log (the old bytes {where_kept})")));
-                EventStore::new(replica)
+                EventStore::new(replica, genesis)
             }
+            restored => restored,
         },
         Err(e) => {
             ui.problem.set(Some(format!("{e}; starting with an empty log")));
-            EventStore::new(replica)
+            EventStore::new(replica, genesis)
         }
     }
 }

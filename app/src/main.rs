@@ -2,6 +2,7 @@
 
 mod app;
 mod components;
+mod genesis;
 mod relay_client;
 mod rtc;
 mod storage;

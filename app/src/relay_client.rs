@@ -1,19 +1,25 @@
 //! Relay client: the WebSocket to `/signal` on this page's origin, the join handshake, and
 //! reconnection with backoff (1 s doubling to 5 s) for as long as the page lives.
 //!
-//! Owns the socket and its lifecycle. Knows nothing of WebRTC: it hands relay messages to its
-//! listener and sends what it is given. Data channels do not depend on it staying up.
+//! Before every connection it checks that the relay serves this tab's swarm (`GET /genesis`); a
+//! relay of another swarm is never joined, only reported. Owns the socket and its lifecycle.
+//! Knows nothing of WebRTC: it hands relay messages to its listener and sends what it is given.
+//! Data channels do not depend on it staying up.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+use amorph_core::events::SignedEvent;
 use amorph_core::identity::{Identity, PeerId};
 use amorph_core::signal::messages::MAX_SIGNAL_FRAME_BYTES;
 use amorph_core::signal::{join_proof_bytes, ClientMessage, ErrorCode, RelayMessage, SignalPayload};
+use amorph_core::wire::EventId;
 use futures::channel::oneshot;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
+
+use crate::genesis::{self, GenesisError};
 
 const FIRST_BACKOFF_MS: u32 = 1_000;
 const MAX_BACKOFF_MS: u32 = 5_000;
@@ -23,6 +29,8 @@ pub enum RelayState {
     Connecting,
     Connected,
     Down,
+    /// The relay serves another swarm (or no valid genesis): not joined.
+    OtherSwarm,
 }
 
 /// What the relay client tells its listener.
@@ -40,6 +48,8 @@ pub enum RelayEvent {
         code: ErrorCode,
         message: String,
     },
+    /// The relay's `/genesis` is not this tab's: what it serves instead, for the user.
+    OtherSwarm(Box<Result<SignedEvent, GenesisError>>),
 }
 
 pub type Listener = Rc<dyn Fn(RelayEvent)>;
@@ -59,17 +69,27 @@ pub fn signal_url() -> Option<String> {
 }
 
 impl RelayClient {
-    /// Starts connecting now and keeps reconnecting forever.
-    pub fn start(url: String, identity: Identity, listener: Listener) -> RelayClient {
+    /// Starts connecting now and keeps reconnecting forever, to a relay of the swarm `swarm` only.
+    pub fn start(url: String, identity: Identity, swarm: EventId, listener: Listener) -> RelayClient {
         let client = RelayClient { current: Rc::new(RefCell::new(None)), joined: Rc::new(Cell::new(false)) };
         let handle = client.clone();
         wasm_bindgen_futures::spawn_local(async move {
             let mut backoff = FIRST_BACKOFF_MS;
             loop {
-                listener(RelayEvent::State(RelayState::Connecting));
-                let welcomed = handle.run_once(&url, &identity, &listener).await;
+                let (welcomed, after) = match genesis::fetch_from_relay().await {
+                    Ok(served) if served.id == swarm => {
+                        listener(RelayEvent::State(RelayState::Connecting));
+                        (handle.run_once(&url, &identity, &listener).await, RelayState::Down)
+                    }
+                    // No answer, or an error page: the relay is down, like a socket that does not open.
+                    Err(GenesisError::Unreachable(_) | GenesisError::Status(_)) => (false, RelayState::Down),
+                    other => {
+                        listener(RelayEvent::OtherSwarm(Box::new(other)));
+                        (false, RelayState::OtherSwarm)
+                    }
+                };
                 handle.joined.set(false);
-                listener(RelayEvent::State(RelayState::Down));
+                listener(RelayEvent::State(after));
                 if welcomed {
                     backoff = FIRST_BACKOFF_MS;
                 }

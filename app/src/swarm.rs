@@ -25,6 +25,7 @@ use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+use crate::genesis;
 use crate::relay_client::{self, RelayClient, RelayEvent};
 use crate::rtc::{Link, LinkEvent, LinkListener};
 use crate::storage::{Storage, StorageError, KEY_EVENTS};
@@ -128,8 +129,8 @@ impl Swarm {
                 }
             });
         });
-        let identity = this.borrow().identity.clone();
-        let client = RelayClient::start(url, identity, listener);
+        let (identity, swarm) = (this.borrow().identity.clone(), this.borrow().store.genesis().id);
+        let client = RelayClient::start(url, identity, swarm, listener);
         this.borrow_mut().relay = Some(client);
     }
 
@@ -151,7 +152,11 @@ impl Swarm {
                 self.ui.relay.set(state);
                 if state == relay_client::RelayState::Connected {
                     self.ui.relay_note.set(None);
+                    self.ui.swarm_problem.set(None);
                 }
+            }
+            RelayEvent::OtherSwarm(served) => {
+                self.ui.swarm_problem.set(Some(genesis::other_swarm_message(self.store.genesis(), &served)));
             }
             RelayEvent::Welcome(peers) => {
                 for peer in peers {
@@ -306,7 +311,7 @@ impl Swarm {
 
     /// Test hook: a forged event on every open link (not applied here). Returns the link count.
     pub fn inject_forged(&self) -> usize {
-        let message = adversary::forged_event_message(&self.identity, now_ms());
+        let message = adversary::forged_event_message(&self.store, &self.identity, now_ms());
         self.send_to_all(&message, None)
     }
 

@@ -5,6 +5,7 @@
 
 use amorph_core::identity::PeerId;
 use amorph_core::views::{Karma, TaskView};
+use amorph_core::wire::EventId;
 use amorph_worker::HardwareReport;
 use leptos::prelude::*;
 
@@ -19,6 +20,13 @@ pub struct StoreStatus {
     pub rejected: u64,
     /// Events in the last snapshot committed to IndexedDB (0 for a tab without storage).
     pub saved: usize,
+}
+
+/// The swarm this tab belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SwarmView {
+    pub name: String,
+    pub genesis: EventId,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -42,6 +50,10 @@ impl WorkerState {
 pub struct Ui {
     pub slot: RwSignal<Option<u32>>,
     pub me: RwSignal<Option<PeerId>>,
+    /// Known once the genesis is loaded (from IndexedDB or the relay).
+    pub swarm: RwSignal<Option<SwarmView>>,
+    /// Why this tab cannot join (yet): the relay does not answer `/genesis`, or serves another swarm.
+    pub swarm_problem: RwSignal<Option<String>>,
     pub relay: RwSignal<RelayState>,
     /// The last refusal from the relay, for the user.
     pub relay_note: RwSignal<Option<String>>,
@@ -62,6 +74,8 @@ impl Ui {
         Ui {
             slot: RwSignal::new(None),
             me: RwSignal::new(None),
+            swarm: RwSignal::new(None),
+            swarm_problem: RwSignal::new(None),
             relay: RwSignal::new(RelayState::Connecting),
             relay_note: RwSignal::new(None),
             online: RwSignal::new(true),
@@ -75,7 +89,7 @@ impl Ui {
         }
     }
 
-    /// Exactly one of `connecting`, `connected`, `relay down`, `offline`.
+    /// Exactly one of `connecting`, `connected`, `relay down`, `other swarm`, `offline`.
     pub fn relay_text(&self) -> &'static str {
         if !self.online.get() {
             return "offline";
@@ -84,6 +98,7 @@ impl Ui {
             RelayState::Connecting => "connecting",
             RelayState::Connected => "connected",
             RelayState::Down => "relay down",
+            RelayState::OtherSwarm => "other swarm",
         }
     }
 }

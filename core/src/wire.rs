@@ -33,6 +33,9 @@ pub enum WireError {
 pub struct EventId(pub [u8; 32]);
 
 impl EventId {
+    /// The `swarm` of a genesis event, which belongs to no swarm yet: it founds one.
+    pub const NONE: EventId = EventId([0; 32]);
+
     pub fn to_hex(&self) -> String {
         hex::encode(self.0)
     }
@@ -83,10 +86,13 @@ impl fmt::Debug for Signature {
     }
 }
 
-/// The fields an author signs. `replica` is the yrs client id the author inserts this event under:
-/// signing it binds the event to its author's own document replica, so nobody can re-insert it elsewhere.
+/// The fields an author signs. `swarm` is the id of the swarm's genesis event (`EventId::NONE` on the
+/// genesis itself), so an event can never count in another swarm. `replica` is the yrs client id the
+/// author inserts this event under: signing it binds the event to its author's own document replica,
+/// so nobody can re-insert it elsewhere.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Envelope {
+    pub swarm: EventId,
     pub author: PeerId,
     pub replica: u64,
     pub timestamp_ms: u64,
@@ -98,6 +104,7 @@ pub struct Envelope {
 #[derive(Serialize)]
 struct SignedFields<'a> {
     context: &'a str,
+    swarm: &'a EventId,
     author: &'a PeerId,
     replica: u64,
     timestamp_ms: u64,
@@ -107,8 +114,9 @@ struct SignedFields<'a> {
 
 impl Envelope {
     /// Builds and signs an envelope. The caller checks the body (see `events`).
-    pub fn sign(identity: &Identity, replica: u64, timestamp_ms: u64, kind: u16, body: Vec<u8>) -> Self {
+    pub fn sign(identity: &Identity, swarm: EventId, replica: u64, timestamp_ms: u64, kind: u16, body: Vec<u8>) -> Self {
         let mut envelope = Envelope {
+            swarm,
             author: identity.peer_id(),
             replica,
             timestamp_ms,
@@ -124,6 +132,7 @@ impl Envelope {
     pub fn canonical_bytes(&self) -> Vec<u8> {
         let fields = SignedFields {
             context: SIGNING_CONTEXT,
+            swarm: &self.swarm,
             author: &self.author,
             replica: self.replica,
             timestamp_ms: self.timestamp_ms,
@@ -165,7 +174,7 @@ mod tests {
     use super::*;
 
     fn sample() -> Envelope {
-        Envelope::sign(&Identity::from_seed([3; 32]), 42, 1_750_000_000_000, 1, b"body".to_vec())
+        Envelope::sign(&Identity::from_seed([3; 32]), EventId([5; 32]), 42, 1_750_000_000_000, 1, b"body".to_vec())
     }
 
     #[test]
@@ -189,6 +198,9 @@ mod tests {
         assert!(matches!(Envelope::decode(&envelope.encode()), Err(WireError::BadSignature(_))));
         let mut envelope = sample();
         envelope.replica += 1;
+        assert!(matches!(Envelope::decode(&envelope.encode()), Err(WireError::BadSignature(_))));
+        let mut envelope = sample();
+        envelope.swarm = EventId([6; 32]);
         assert!(matches!(Envelope::decode(&envelope.encode()), Err(WireError::BadSignature(_))));
         let mut envelope = sample();
         envelope.author = Identity::from_seed([4; 32]).peer_id();

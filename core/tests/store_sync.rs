@@ -32,7 +32,10 @@ struct Net {
 
 impl Net {
     fn new(n: usize, seed: u64) -> Net {
-        let peers = (0..n).map(|i| Peer { identity: identity(i as u8 + 1), store: EventStore::new(1000 + i as u64) }).collect();
+        let genesis = genesis_by(&identity(100), 100);
+        let peers = (0..n)
+            .map(|i| Peer { identity: identity(i as u8 + 1), store: EventStore::new(1000 + i as u64, &genesis).unwrap() })
+            .collect();
         Net { peers, links: Vec::new(), queues: Vec::new(), rng: ChaCha8Rng::seed_from_u64(seed), now: T0 }
     }
 
@@ -141,7 +144,7 @@ fn events_travel_through_a_line_of_peers() {
     net.link(2, 3);
     task_flow(&mut net, 0, 3, "Across");
     net.run();
-    assert_eq!(net.peers[3].store.len(), 4);
+    assert_eq!(net.peers[3].store.len(), 1 + 4, "the genesis and the task's four events");
     assert_eq!(net.views(0), net.views(3));
 }
 
@@ -158,7 +161,7 @@ fn a_late_joiner_gets_a_large_history_in_bounded_messages() {
     }
     net.link(0, 1);
     let delivered = net.run();
-    assert_eq!(net.peers[1].store.len(), 400);
+    assert_eq!(net.peers[1].store.len(), 1 + 400);
     assert!(delivered > 4, "step 2 of ~800 KB must be split, got {delivered} messages");
     assert_eq!(net.views(0), net.views(1));
 }
@@ -174,7 +177,7 @@ fn partitions_merge_when_they_heal() {
     net.link(1, 2);
     net.run();
     for i in 0..4 {
-        assert_eq!(net.peers[i].store.len(), 8);
+        assert_eq!(net.peers[i].store.len(), 1 + 8);
         assert_eq!(net.views(i), net.views(0));
     }
 }
@@ -186,12 +189,13 @@ fn forged_events_are_refused_and_counted_against_the_sender() {
     net.publish(0, post("x", "Real"));
     net.run();
     let mallory = identity(66);
-    let outcome = net.peers[1].store.handle_message(mallory.peer_id(), &adversary::forged_event_message(&mallory, T0 + 500), T0 + 500);
+    let forged = adversary::forged_event_message(&net.peers[1].store, &mallory, T0 + 500);
+    let outcome = net.peers[1].store.handle_message(mallory.peer_id(), &forged, T0 + 500);
     assert_eq!(outcome.rejected, 1);
     assert_eq!(outcome.added, 0);
     assert!(outcome.forward.is_empty(), "refused events are not passed on");
     assert!(outcome.error.unwrap().contains("signature"));
-    assert_eq!(net.peers[1].store.len(), 1);
+    assert_eq!(net.peers[1].store.len(), 1 + 1);
     assert_eq!(net.peers[1].store.rejected_by_sender()[&mallory.peer_id()], 1);
 }
 
@@ -223,10 +227,10 @@ fn replaying_someone_elses_event_from_another_replica_is_refused() {
     let map = doc.get_or_insert_map("events");
     map.insert(&mut doc.transact_mut(), event.id.to_hex(), Any::Buffer(event.encode().into()));
     let update = doc.transact().encode_state_as_update_v1(&StateVector::default());
-    let mut store = EventStore::new(9);
+    let mut store = EventStore::new(9, &genesis_by(&identity(100), 100)).unwrap();
     let outcome = store.handle_message(identity(66).peer_id(), &Message::Sync(SyncMessage::Update(update)).encode_v1(), T0);
     assert_eq!(outcome.rejected, 1);
-    assert!(store.is_empty());
+    assert_eq!(store.len(), 1, "only the genesis");
 }
 
 #[test]
@@ -236,7 +240,7 @@ fn restored_stores_keep_their_events_and_keep_syncing() {
     task_flow(&mut net, 0, 1, "Persist me");
     net.run();
     let snapshot = net.peers[1].store.snapshot();
-    let restored = EventStore::restore(4242, &snapshot, net.now).expect("snapshot restores");
+    let restored = EventStore::restore(4242, net.peers[1].store.genesis(), &snapshot, net.now).expect("snapshot restores");
     assert_eq!(Views::derive(restored.events()).encode(), net.views(1));
 
     // The restored peer comes back on a new replica and still syncs both ways.
@@ -247,19 +251,20 @@ fn restored_stores_keep_their_events_and_keep_syncing() {
     net.publish(1, post("x", "After reload"));
     net.publish(0, post("x", "While away"));
     net.run();
-    assert_eq!(net.peers[0].store.len(), 6);
+    assert_eq!(net.peers[0].store.len(), 1 + 6);
     assert_eq!(net.views(0), net.views(1));
 }
 
 #[test]
 fn corrupt_snapshots_are_a_clear_error() {
-    assert!(EventStore::restore(1, b"not a snapshot", T0).is_err());
-    assert!(EventStore::restore(1, &[], T0).is_err());
+    let genesis = genesis_by(&identity(100), 100);
+    assert!(EventStore::restore(1, &genesis, b"not a snapshot", T0).is_err());
+    assert!(EventStore::restore(1, &genesis, &[], T0).is_err());
 }
 
 #[test]
 fn oversized_and_garbage_messages_are_refused_without_panic() {
-    let mut store = EventStore::new(1);
+    let mut store = EventStore::new(1, &genesis_by(&identity(100), 100)).unwrap();
     let peer = identity(9).peer_id();
     let huge = vec![0u8; MAX_SYNC_MESSAGE_BYTES + 1];
     assert_eq!(store.handle_message(peer, &huge, T0).rejected, 1);
@@ -269,6 +274,21 @@ fn oversized_and_garbage_messages_are_refused_without_panic() {
         let outcome = store.handle_message(peer, &bytes, T0);
         assert_eq!(outcome.added, 0);
     }
-    assert!(store.is_empty());
+    assert_eq!(store.len(), 1, "only the genesis");
     assert!(store.rejected_total() >= 1000);
+}
+
+#[test]
+fn events_of_another_swarm_are_refused() {
+    let (alice, bob) = (identity(1), identity(2));
+    let mut ours = EventStore::new(1, &genesis_by(&identity(100), 100)).unwrap();
+    let mut theirs = EventStore::new(2, &genesis_by(&identity(101), 101)).unwrap();
+    let (_, update) = theirs.publish(&bob, T0 + 1, post("x", "Elsewhere")).unwrap();
+    let outcome = ours.handle_message(bob.peer_id(), &update, T0 + 2);
+    assert_eq!(outcome.rejected, 1);
+    assert!(outcome.error.unwrap().contains("another swarm"));
+    assert_eq!(ours.len(), 1);
+    // A store only ever starts from a genesis.
+    let task = signed(&alice, 1, T0, post("x", "Not a genesis"));
+    assert!(EventStore::new(3, &task).is_err());
 }

@@ -34,9 +34,11 @@ function appUrl(relayUrl) {
 /**
  * Opens one simulated user: a fresh context and one page at `<relayUrl>?test-hooks`.
  * Console errors and uncaught page errors are collected on the returned object.
+ * `beforeOpen(context)` runs before the first navigation (e.g. to install a gate).
  */
-async function openUser(browser, relayUrl, name) {
+async function openUser(browser, relayUrl, name, { beforeOpen } = {}) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  if (beforeOpen) await beforeOpen(context);
   const page = await context.newPage();
   const user = { name, context, page, url: appUrl(relayUrl), console: [], errors: [] };
   const stamp = () => new Date().toISOString();

@@ -1,6 +1,7 @@
 // The real `amorph-relay` binary as a child process of the test: start, stop, restart on the same port.
-// Owns only that one child, which it stops by its own PID (SIGTERM, then SIGKILL after 3 s);
-// never signals any other process, never builds the binary.
+// Each Relay has its own temporary data directory (identity + genesis: the swarm it founds), kept
+// across restarts and removed by dispose(). Owns only that one child, which it stops by its own PID
+// (SIGTERM, then SIGKILL after 3 s); never signals any other process, never builds the binary.
 'use strict';
 
 const fs = require('node:fs');
@@ -36,9 +37,12 @@ class Relay {
     this.url = null;
     this.log = [];
     this.starts = 0;
-    // The relay may persist state relative to its working directory: give every Relay its own,
-    // kept across restarts (an always-on peer coming back) and removed by dispose().
+    // Every Relay gets its own working and data directories, kept across restarts (the same swarm
+    // comes back) and removed by dispose(). `restart({ newSwarm: true })` moves to a fresh data
+    // directory: the relay founds another swarm.
     this.workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'amorph-e2e-relay-'));
+    this.swarms = 1;
+    this.dataDir = path.join(this.workDir, 'data-1');
   }
 
   /** Checks that the binary and the built app exist, with the command that makes each. */
@@ -66,8 +70,10 @@ class Relay {
     Relay.preflight({ bin: this.bin, dist: this.dist });
     this.starts += 1;
     const startNo = this.starts;
-    this._note(`--- start #${startNo}: ${this.bin} --port ${port} --app-dir ${this.dist} (cwd ${this.workDir})`);
-    const child = spawn(this.bin, ['--port', String(port), '--app-dir', this.dist], {
+    const args = ['--port', String(port), '--app-dir', this.dist, '--data-dir', this.dataDir];
+    const command = `${this.bin} ${args.join(' ')}`;
+    this._note(`--- start #${startNo}: ${command} (cwd ${this.workDir})`);
+    const child = spawn(this.bin, args, {
       cwd: this.workDir,
       env: { ...process.env, RUST_BACKTRACE: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -104,7 +110,7 @@ class Relay {
       const explain = (why) =>
         new Error(
           `amorph-relay did not report "Amorph relay listening on http://127.0.0.1:PORT/" ${why}.\n` +
-            `command: ${this.bin} --port ${port} --app-dir ${this.dist}\n` +
+            `command: ${command}\n` +
             `stderr (last 40 lines):\n${stderrLines.slice(-40).join('\n') || '(empty)'}`,
         );
       const timer = setTimeout(() => {
@@ -145,11 +151,18 @@ class Relay {
     }
   }
 
-  /** Stops, then starts again on the same port (retrying while the old socket is still being released). */
-  async restart() {
+  /**
+   * Stops, then starts again on the same port (retrying while the old socket is still being released).
+   * Same data directory, so the same swarm; with `newSwarm` a fresh one, so the relay founds another.
+   */
+  async restart({ newSwarm = false } = {}) {
     const port = this.port;
     if (!port) throw new Error('relay was never started: nothing to restart');
     await this.stop();
+    if (newSwarm) {
+      this.swarms += 1;
+      this.dataDir = path.join(this.workDir, `data-${this.swarms}`);
+    }
     const deadline = Date.now() + 15_000;
     for (;;) {
       try {
@@ -161,7 +174,15 @@ class Relay {
     }
   }
 
-  /** Stops the relay and removes its working directory. */
+  /** `GET /health` as JSON (`swarm` is the hex id of the genesis the relay serves). */
+  async health() {
+    if (!this.url) throw new Error('relay was never started: no /health');
+    const response = await fetch(new URL('health', this.url));
+    if (!response.ok) throw new Error(`GET /health answered ${response.status}`);
+    return response.json();
+  }
+
+  /** Stops the relay and removes its working and data directories. */
   async dispose() {
     await this.stop();
     fs.rmSync(this.workDir, { recursive: true, force: true });

@@ -45,12 +45,15 @@ class Swarm {
   /** Opens one user per name, one after another, each in a fresh browser context. */
   async join(...names) {
     const joined = [];
-    for (const name of names) {
-      const peer = new Peer(await openUser(this.browser, this.relay.url, name));
-      this.peers.push(peer);
-      joined.push(peer);
-    }
+    for (const name of names) joined.push(await this.joinWith(name));
     return joined;
+  }
+
+  /** Opens one user; `beforeOpen(context)` runs before its page loads (see lib/browser.js). */
+  async joinWith(name, { beforeOpen } = {}) {
+    const peer = new Peer(await openUser(this.browser, this.relay.url, name, { beforeOpen }));
+    this.peers.push(peer);
+    return peer;
   }
 
   /**

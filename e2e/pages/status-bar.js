@@ -1,7 +1,8 @@
-// Page object: the status bar — relay connection, peer count, own identity, rejected-event counter.
+// Page object: the status bar — relay connection, peer count, own identity and swarm, rejected-event
+// counter, and the banner that says why the tab cannot join (yet).
 'use strict';
 
-const { tid, textOf, attrOf, number } = require('./dom');
+const { tid, texts, textOf, attrOf, number } = require('./dom');
 const { eventually, UI_TIMEOUT_MS } = require('../lib/wait');
 
 class StatusBar {
@@ -10,7 +11,7 @@ class StatusBar {
     this.name = name;
   }
 
-  /** `connecting` | `connected` | `relay down` | `offline`. */
+  /** `connecting` | `connected` | `relay down` | `other swarm` | `offline`. */
   async relayState() {
     return attrOf(this.page.locator(tid('relay-status')), 'data-state', `${this.name}'s relay status`);
   }
@@ -34,6 +35,27 @@ class StatusBar {
   /** The short form shown as text. */
   async myDidShort() {
     return textOf(this.page.locator(tid('my-did')), `${this.name}'s did`);
+  }
+
+  /** Full hex id of the genesis of this user's swarm (from `data-genesis`). */
+  async swarmId() {
+    const id = await attrOf(this.page.locator(tid('swarm-id')), 'data-genesis', `${this.name}'s swarm`);
+    if (!/^[0-9a-f]{64}$/.test(id || '')) throw new Error(`${this.name}'s swarm id is "${id}", not 64 hex digits`);
+    return id;
+  }
+
+  async swarmName() {
+    return textOf(this.page.locator(tid('swarm-name')), `${this.name}'s swarm name`);
+  }
+
+  /** Why this user cannot join (relay unreachable, another swarm); throws when nothing is shown. */
+  async swarmProblem() {
+    return textOf(this.page.locator(tid('swarm-problem')), `${this.name}'s swarm problem`);
+  }
+
+  /** Whether the swarm problem banner is shown now. */
+  async hasSwarmProblem() {
+    return (await texts(this.page.locator(tid('swarm-problem')))).length > 0;
   }
 
   async copyDid() {

@@ -1,9 +1,12 @@
 // User story: the relay goes away; the connected swarm keeps trading over its data channels,
-// and once the relay is back a newcomer gets the whole history and joins the mesh.
+// and once the relay is back a newcomer gets the whole history and joins the mesh. A newcomer that
+// cannot reach the relay's /genesis says so and keeps trying until it can join.
 'use strict';
 
+const assert = require('node:assert/strict');
 const { scenario } = require('../lib/swarm');
-const { RECONNECT_TIMEOUT_MS } = require('../lib/wait');
+const { GenesisGate } = require('../lib/genesis-gate');
+const { eventually, RECONNECT_TIMEOUT_MS } = require('../lib/wait');
 const { uniqueTitle, chooseDomain, waitForFullMesh, waitForSameBoard } = require('../lib/story');
 
 scenario('swarm survives a relay outage', (swarm) => {
@@ -45,5 +48,23 @@ scenario('swarm survives a relay outage', (swarm) => {
     await d.board.waitForTask(firstId, { status: 'claimed' });
     await d.board.waitForTask(secondId, { status: 'open' });
     await waitForFullMesh([a, b, c, d], { timeout: RECONNECT_TIMEOUT_MS });
+  });
+
+  swarm.step("E opens the app while /genesis does not answer: it says so, then joins the relay's swarm", async () => {
+    const gate = { current: null };
+    const e = await swarm.joinWith('E', {
+      beforeOpen: async (context) => {
+        gate.current = new GenesisGate(context);
+        await gate.current.block();
+      },
+    });
+    const problem = await eventually("E to say it cannot learn its swarm", () => e.status.swarmProblem());
+    assert.match(problem, /Cannot learn which swarm to join.*Retrying in/, `E's message: ${problem}`);
+    await eventually('E to have retried', () => assert.ok(gate.current.refused >= 2, `refused ${gate.current.refused}`));
+    await gate.current.unblock();
+    const { swarm: relaySwarm } = await swarm.relay.health();
+    assert.equal(await eventually("E's swarm id", () => e.status.swarmId(), { timeout: RECONNECT_TIMEOUT_MS }), relaySwarm);
+    await e.board.waitForTask(secondId, { status: 'open', timeout: RECONNECT_TIMEOUT_MS });
+    await eventually("E's problem to go away", async () => assert.equal(await e.status.hasSwarmProblem(), false));
   });
 });

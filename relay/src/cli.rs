@@ -1,4 +1,5 @@
-//! Command-line flags of `amorph-relay` and how they map to a bind address and directory limits.
+//! Command-line flags of `amorph-relay` and how they map to a bind address, a data directory and
+//! directory limits.
 
 use std::path::PathBuf;
 
@@ -21,6 +22,13 @@ pub struct Cli {
     /// Directory of the built app (trunk's output); index.html answers every unknown path.
     #[arg(long, default_value = "dist")]
     pub app_dir: PathBuf,
+    /// Where the relay keeps its identity and its swarm's genesis
+    /// [default: $XDG_DATA_HOME/amorph-relay, else ~/.local/share/amorph-relay].
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Name of the swarm this relay founds on its first start (ignored once it has a genesis).
+    #[arg(long, default_value = "Amorph")]
+    pub swarm_name: String,
     /// Largest signaling frame accepted, in bytes (at least 256: a join frame is about 230).
     #[arg(long, default_value_t = DirectoryLimits::default().max_frame_bytes, value_parser = frame_bytes)]
     pub max_frame_bytes: usize,
@@ -48,6 +56,17 @@ impl Cli {
         } else {
             &self.host
         }
+    }
+
+    /// `--data-dir`, else the XDG data directory; `None` when there is no home to put it in.
+    pub fn data_dir(&self) -> Option<PathBuf> {
+        if let Some(dir) = &self.data_dir {
+            return Some(dir.clone());
+        }
+        // Relative values are ignored, as the XDG spec says.
+        let absolute = |name| std::env::var_os(name).map(PathBuf::from).filter(|p| p.is_absolute());
+        let base = absolute("XDG_DATA_HOME").or_else(|| absolute("HOME").map(|home| home.join(".local/share")))?;
+        Some(base.join("amorph-relay"))
     }
 
     pub fn limits(&self) -> DirectoryLimits {
@@ -87,6 +106,9 @@ mod tests {
         let cli = Cli::parse_from(["amorph-relay"]);
         assert_eq!(cli.limits(), DirectoryLimits::default());
         assert_eq!((cli.bind_host(), cli.port), ("127.0.0.1", 8080));
+        assert_eq!(cli.swarm_name, "Amorph");
+        let chosen = Cli::parse_from(["amorph-relay", "--data-dir", "/srv/relay"]);
+        assert_eq!(chosen.data_dir(), Some(PathBuf::from("/srv/relay")));
     }
 
     #[test]

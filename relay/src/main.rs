@@ -1,9 +1,12 @@
-//! `amorph-relay`: serves the built app and runs the `/signal` WebSocket that introduces peers.
+//! `amorph-relay`: founds its swarm (or loads it), serves the built app and the swarm's genesis, and
+//! runs the `/signal` WebSocket that introduces peers.
 //!
-//! Owns process concerns only: flags, logging, binding, the startup line, graceful shutdown.
-//! The protocol lives in `amorph_core::signal::Directory`; this binary never sees events.
+//! Owns process concerns only: flags, logging, the data directory, binding, the startup line,
+//! graceful shutdown. The protocol lives in `amorph_core::signal::Directory`; the relay signs the
+//! genesis once and never sees any other event.
 
 mod cli;
+mod data_dir;
 mod server;
 mod signal;
 
@@ -11,7 +14,7 @@ use std::io::{IsTerminal, Write};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use clap::Parser;
 use tokio::net::TcpListener;
@@ -20,6 +23,7 @@ use tracing::{error, info, warn};
 use tracing_subscriber::EnvFilter;
 
 use crate::cli::Cli;
+use crate::data_dir::DataDirError;
 use crate::signal::Hub;
 
 /// How long open sockets get to close after a shutdown signal.
@@ -27,6 +31,10 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(3);
 
 #[derive(Debug, thiserror::Error)]
 enum RelayError {
+    #[error("no data directory: neither XDG_DATA_HOME nor HOME is an absolute path; pass --data-dir")]
+    NoDataDir,
+    #[error(transparent)]
+    DataDir(#[from] DataDirError),
     #[error("cannot listen on {host}:{port}: {source} (is another relay running? try --port 0)")]
     Bind { host: String, port: u16, source: std::io::Error },
     #[error("the server stopped: {0}")]
@@ -50,6 +58,16 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), RelayError> {
+    let data_dir = cli.data_dir().ok_or(RelayError::NoDataDir)?;
+    let founder = data_dir::open_or_found(&data_dir, &cli.swarm_name, now_ms())?;
+    info!(
+        swarm = founder.swarm_name(),
+        genesis = %founder.genesis.id,
+        data_dir = %data_dir.display(),
+        "{}",
+        if founder.founded_now { "founded a new swarm" } else { "loaded the swarm" }
+    );
+
     let host = cli.bind_host().to_string();
     let listener = TcpListener::bind((host.as_str(), cli.port)).await.map_err(|source| RelayError::Bind {
         host: host.clone(),
@@ -60,7 +78,7 @@ async fn run(cli: Cli) -> Result<(), RelayError> {
 
     let (stop, stopped) = watch::channel(false);
     let hub = Arc::new(Hub::new(cli.limits(), stopped));
-    let app = server::router(hub.clone(), &cli.app_dir);
+    let app = server::router(hub.clone(), &cli.app_dir, &founder);
 
     announce(bound);
     server::log_lan_hint(bound);
@@ -81,6 +99,11 @@ async fn run(cli: Cli) -> Result<(), RelayError> {
     }
     info!(open = hub.counters().connections, "relay stopped");
     Ok(())
+}
+
+fn now_ms() -> u64 {
+    let since_epoch = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    u64::try_from(since_epoch.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// The one line on stdout; e2e tests and scripts parse the port from it.

@@ -1,11 +1,12 @@
-//! The HTTP side of the relay: routes (`/signal`, `/health`, the built app), the shutdown signal
-//! and the hint for reaching the relay from other devices on the network.
+//! The HTTP side of the relay: routes (`/signal`, `/health`, `/genesis`, the built app), the
+//! shutdown signal and the hint for reaching the relay from other devices on the network.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
 use std::path::Path;
 use std::sync::Arc;
 
 use axum::extract::State;
+use axum::http::header;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Value};
@@ -14,10 +15,11 @@ use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::TraceLayer;
 use tracing::{info, warn};
 
+use crate::data_dir::Founder;
 use crate::signal::{self, Hub};
 
 /// Every route of the relay. Unknown paths get the app's index.html, so client-side routes load.
-pub fn router(hub: Arc<Hub>, app_dir: &Path) -> Router {
+pub fn router(hub: Arc<Hub>, app_dir: &Path, founder: &Founder) -> Router {
     let index = app_dir.join("index.html");
     if !index.is_file() {
         warn!(
@@ -28,19 +30,25 @@ pub fn router(hub: Arc<Hub>, app_dir: &Path) -> Router {
     }
     // gzip cuts the app's wasm to about 40% on the wire; the WebSocket route is not wrapped.
     let app = Compression::new(ServeDir::new(app_dir).fallback(ServeFile::new(index)));
+    // Not cached: a tab must notice when the relay at this address serves another swarm.
+    let headers = [(header::CONTENT_TYPE, "application/octet-stream"), (header::CACHE_CONTROL, "no-cache")];
+    let genesis = (headers, founder.genesis_bytes.clone());
+    let swarm: Arc<str> = founder.genesis.id.to_hex().into();
     Router::new()
         .route("/signal", get(signal::upgrade))
-        .route("/health", get(health))
+        .route("/health", get(move |hub| health(hub, swarm)))
+        .route("/genesis", get(move || async move { genesis }))
         .fallback_service(app)
         .layer(TraceLayer::new_for_http())
         .with_state(hub)
 }
 
-/// `GET /health`: liveness and the directory's counters.
-async fn health(State(hub): State<Arc<Hub>>) -> Json<Value> {
+/// `GET /health`: liveness, the swarm (its genesis id) and the directory's counters.
+async fn health(State(hub): State<Arc<Hub>>, swarm: Arc<str>) -> Json<Value> {
     let counters = hub.counters();
     Json(json!({
         "status": "ok",
+        "swarm": &*swarm,
         "uptime_s": hub.uptime_s(),
         "connections": counters.connections,
         "peers": counters.peers,

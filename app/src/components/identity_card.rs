@@ -1,8 +1,10 @@
-//! My identity: the short did:key (full one in `title`/`data-did`) and a Copy button.
+//! My identity: the short did:key (full one in `title`/`data-did`) and a Copy button, and the swarm
+//! this tab belongs to: its name and short genesis id (full one in `title`/`data-genesis`).
 
 use leptos::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
+use crate::genesis::short_id;
 use crate::ui_state::Ui;
 
 #[component]
@@ -40,6 +42,19 @@ pub fn IdentityCard() -> impl IntoView {
                         .into_any()
                 }
                 None => view! { <p class="muted">"Loading identity…"</p> }.into_any(),
+            }}
+            {move || {
+                ui.swarm.get().map(|swarm| {
+                    let full = swarm.genesis.to_hex();
+                    view! {
+                        <p class="swarm-row small" data-testid="swarm-id" data-genesis=full.clone()>
+                            "Swarm "
+                            <strong data-testid="swarm-name">{swarm.name}</strong>
+                            " · genesis "
+                            <code title=full.clone()>{short_id(&swarm.genesis)}</code>
+                        </p>
+                    }
+                })
             }}
             <p class="muted small" aria-live="polite">
                 {move || copy_note.get().unwrap_or("")}

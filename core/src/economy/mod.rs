@@ -10,9 +10,11 @@
 //! not taken effect waits, uncounted, and is applied right after it (see `market`). The author of
 //! every event that takes effect is touched in the karma book; a refused event changes nothing, not
 //! even the list of known identities. The fold's clock is the latest timestamp among the events it
-//! considered (at or after the genesis): before each event, and once more after it, every rejection
-//! whose dispute window closed before that clock stands (`Market::lapse`), as of the instant its
-//! window closed. So the views are the state "as of" the set's latest timestamp.
+//! considered (at or after the genesis): before each event, and once more after it, every task
+//! wait whose window closed before that clock times out (`Market::lapse`: an undecided submission
+//! is accepted, an unsettled acceptance settles, an undisputed rejection stands, a jury case without
+//! a majority is void), as of the instant its window closed. So the views are the state "as of" the
+//! set's latest timestamp.
 //!
 //! # Incremental use
 //! `Economy::apply` takes events in fold order and refuses an older one (`OutOfOrder`): a later
@@ -51,6 +53,8 @@ pub enum Refused {
     BeforeGenesis { genesis_ms: u64 },
     #[error("this swarm already has its genesis; a second one is not part of it")]
     SecondGenesis,
+    #[error("the event was signed for another swarm")]
+    OtherSwarm,
     #[error("only the genesis's issuers may grant credits")]
     NotIssuer,
     #[error("{0}")]
@@ -156,6 +160,10 @@ impl Economy {
         }
         self.last = Some(key);
         self.seen.insert(event.id);
+        if event.envelope.swarm != self.genesis && !matches!(event.event, Event::Genesis(_)) {
+            self.refuse(event, Refused::OtherSwarm);
+            return Ok(());
+        }
         if event.timestamp_ms() < self.genesis_ms {
             self.refuse(event, Refused::BeforeGenesis { genesis_ms: self.genesis_ms });
             return Ok(());

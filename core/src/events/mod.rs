@@ -36,6 +36,8 @@ pub enum EventError {
     BadBody(String),
     #[error("field {field} is invalid: {why}")]
     BadField { field: &'static str, why: String },
+    #[error("event belongs to another swarm")]
+    OtherSwarm,
     #[error("timestamp {0} is before the Amorph epoch")]
     TooOld(u64),
     #[error("timestamp is {0} ms in the future; at most {MAX_FUTURE_SKEW_MS} ms is tolerated")]
@@ -190,9 +192,17 @@ pub struct SignedEvent {
 
 impl SignedEvent {
     /// Signs a new event of our own. Refuses what others would refuse.
-    pub fn create(identity: &Identity, replica: u64, timestamp_ms: u64, event: Event) -> Result<Self, EventError> {
+    /// Signs a new event of ours in `swarm` (the genesis id; `EventId::NONE` for a genesis).
+    /// Refuses what others would refuse.
+    pub fn create(
+        identity: &Identity,
+        swarm: EventId,
+        replica: u64,
+        timestamp_ms: u64,
+        event: Event,
+    ) -> Result<Self, EventError> {
         event.check_fields(timestamp_ms)?;
-        let envelope = Envelope::sign(identity, replica, timestamp_ms, event.kind_code(), event.encode_body());
+        let envelope = Envelope::sign(identity, swarm, replica, timestamp_ms, event.kind_code(), event.encode_body());
         Self::admit(&envelope.encode(), timestamp_ms)
     }
 
@@ -201,6 +211,10 @@ impl SignedEvent {
         let envelope = Envelope::decode(bytes)?;
         let event = Event::decode_body(envelope.kind, &envelope.body)?;
         event.check_fields(envelope.timestamp_ms)?;
+        let founds_a_swarm = matches!(event, Event::Genesis(_));
+        if founds_a_swarm != (envelope.swarm == EventId::NONE) {
+            return Err(bad("swarm", "a genesis names no swarm, and every other event names its swarm's genesis"));
+        }
         if envelope.timestamp_ms < EPOCH_MS {
             return Err(EventError::TooOld(envelope.timestamp_ms));
         }
@@ -228,6 +242,12 @@ mod tests {
     use super::*;
 
     const NOW: u64 = EPOCH_MS + 1_000_000;
+    const SWARM: EventId = EventId([7; 32]);
+
+    fn create(me: &Identity, at: u64, event: Event) -> Result<SignedEvent, EventError> {
+        let swarm = if matches!(event, Event::Genesis(_)) { EventId::NONE } else { SWARM };
+        SignedEvent::create(me, swarm, 1, at, event)
+    }
 
     fn post(title: &str) -> Event {
         Event::TaskPosted(TaskPosted::simple(title, "Translate the attached paragraph", "translation", 10, NOW + 3_600_000))
@@ -236,7 +256,7 @@ mod tests {
     #[test]
     fn created_events_are_admitted_by_others() {
         let me = Identity::from_seed([9; 32]);
-        let event = SignedEvent::create(&me, 1, NOW, post("Hello")).unwrap();
+        let event = create(&me, NOW, post("Hello")).unwrap();
         let received = SignedEvent::admit(&event.encode(), NOW).unwrap();
         assert_eq!(received, event);
         assert_eq!(received.author(), me.peer_id());
@@ -245,47 +265,47 @@ mod tests {
     #[test]
     fn field_limits_are_enforced_on_create() {
         let me = Identity::from_seed([9; 32]);
-        assert!(matches!(SignedEvent::create(&me, 1, NOW, post("")), Err(EventError::BadField { field: "title", .. })));
+        assert!(matches!(create(&me, NOW, post("")), Err(EventError::BadField { field: "title", .. })));
         let long = "é".repeat(task::MAX_TITLE_CHARS + 1);
-        assert!(matches!(SignedEvent::create(&me, 1, NOW, post(&long)), Err(EventError::BadField { .. })));
+        assert!(matches!(create(&me, NOW, post(&long)), Err(EventError::BadField { .. })));
         let unicode = "翻訳 🚀 ünïcödé";
-        assert!(SignedEvent::create(&me, 1, NOW, post(unicode)).is_ok());
+        assert!(create(&me, NOW, post(unicode)).is_ok());
         let mut bad_domain = post("x");
         if let Event::TaskPosted(t) = &mut bad_domain {
             t.domain = "Bad Domain".into();
         }
-        assert!(matches!(SignedEvent::create(&me, 1, NOW, bad_domain), Err(EventError::BadField { field: "domain", .. })));
+        assert!(matches!(create(&me, NOW, bad_domain), Err(EventError::BadField { field: "domain", .. })));
     }
 
     #[test]
     fn timestamps_outside_bounds_are_refused() {
         let me = Identity::from_seed([9; 32]);
         let future = NOW + MAX_FUTURE_SKEW_MS + 1;
-        let envelope = Envelope::sign(&me, 1, future, 1, post("x").encode_body());
+        let envelope = Envelope::sign(&me, SWARM, 1, future, 1, post("x").encode_body());
         assert!(matches!(SignedEvent::admit(&envelope.encode(), NOW), Err(EventError::FromTheFuture(_))));
-        let envelope = Envelope::sign(&me, 1, EPOCH_MS - 1, 1, post("x").encode_body());
+        let envelope = Envelope::sign(&me, SWARM, 1, EPOCH_MS - 1, 1, post("x").encode_body());
         assert!(matches!(SignedEvent::admit(&envelope.encode(), NOW), Err(EventError::TooOld(_))));
-        let envelope = Envelope::sign(&me, 1, NOW + MAX_FUTURE_SKEW_MS, 1, post("x").encode_body());
+        let envelope = Envelope::sign(&me, SWARM, 1, NOW + MAX_FUTURE_SKEW_MS, 1, post("x").encode_body());
         assert!(SignedEvent::admit(&envelope.encode(), NOW).is_ok());
     }
 
     #[test]
     fn unknown_kinds_and_bad_bodies_are_refused() {
         let me = Identity::from_seed([9; 32]);
-        let envelope = Envelope::sign(&me, 1, NOW, 99, vec![]);
+        let envelope = Envelope::sign(&me, SWARM, 1, NOW, 99, vec![]);
         assert_eq!(SignedEvent::admit(&envelope.encode(), NOW), Err(EventError::UnknownKind(99)));
-        let envelope = Envelope::sign(&me, 1, NOW, 1, vec![0xff, 0xff]);
+        let envelope = Envelope::sign(&me, SWARM, 1, NOW, 1, vec![0xff, 0xff]);
         assert!(matches!(SignedEvent::admit(&envelope.encode(), NOW), Err(EventError::BadBody(_))));
         let mut body = post("x").encode_body();
         body.push(0);
-        let envelope = Envelope::sign(&me, 1, NOW, 1, body);
+        let envelope = Envelope::sign(&me, SWARM, 1, NOW, 1, body);
         assert!(matches!(SignedEvent::admit(&envelope.encode(), NOW), Err(EventError::BadBody(_))));
     }
 
     #[test]
     fn forged_signatures_are_refused() {
         let me = Identity::from_seed([9; 32]);
-        let mut envelope = Envelope::sign(&me, 1, NOW, 1, post("x").encode_body());
+        let mut envelope = Envelope::sign(&me, SWARM, 1, NOW, 1, post("x").encode_body());
         envelope.signature.0[0] ^= 1;
         assert!(matches!(SignedEvent::admit(&envelope.encode(), NOW), Err(EventError::Wire(WireError::BadSignature(_)))));
     }
@@ -294,33 +314,33 @@ mod tests {
     fn market_bodies_check_their_own_fields() {
         let me = Identity::from_seed([9; 32]);
         let stale = Event::TaskPosted(TaskPosted::simple("t", "", "x", 1, NOW));
-        assert!(matches!(SignedEvent::create(&me, 1, NOW, stale), Err(EventError::BadField { field: "deadline", .. })));
+        assert!(matches!(create(&me, NOW, stale), Err(EventError::BadField { field: "deadline", .. })));
         let mut lying = ResultSubmitted::new(EventId([1; 32]), "42");
         lying.result = "43".into();
         let lying = Event::ResultSubmitted(lying);
-        assert!(matches!(SignedEvent::create(&me, 1, NOW, lying), Err(EventError::BadField { field: "result_hash", .. })));
+        assert!(matches!(create(&me, NOW, lying), Err(EventError::BadField { field: "result_hash", .. })));
         let honest = Event::ResultSubmitted(ResultSubmitted::new(EventId([1; 32]), "42"));
-        assert!(SignedEvent::create(&me, 1, NOW, honest).is_ok());
+        assert!(create(&me, NOW, honest).is_ok());
         let nothing = Event::Grant(Grant { to: me.peer_id(), amount: 0, memo: String::new() });
-        assert!(matches!(SignedEvent::create(&me, 1, NOW, nothing), Err(EventError::BadField { field: "amount", .. })));
+        assert!(matches!(create(&me, NOW, nothing), Err(EventError::BadField { field: "amount", .. })));
         let huge = Event::TaskClaimed(TaskClaimed { task: EventId([1; 32]), stake: MAX_AMOUNT + 1 });
-        assert!(SignedEvent::create(&me, 1, NOW, huge).is_err());
+        assert!(create(&me, NOW, huge).is_err());
     }
 
     #[test]
     fn genesis_rules_must_be_coherent() {
         let me = Identity::from_seed([9; 32]);
         let good = Genesis::with_defaults("test swarm", me.peer_id());
-        assert!(SignedEvent::create(&me, 1, NOW, Event::Genesis(good.clone())).is_ok());
+        assert!(create(&me, NOW, Event::Genesis(good.clone())).is_ok());
         let mut split = good.clone();
         split.fee_split.protocol_bps = 2_000;
-        assert!(matches!(SignedEvent::create(&me, 1, NOW, Event::Genesis(split)), Err(EventError::BadField { field: "fee_split", .. })));
+        assert!(matches!(create(&me, NOW, Event::Genesis(split)), Err(EventError::BadField { field: "fee_split", .. })));
         let mut even = good.clone();
         even.jury_size = 4;
-        assert!(SignedEvent::create(&me, 1, NOW, Event::Genesis(even)).is_err());
+        assert!(create(&me, NOW, Event::Genesis(even)).is_err());
         let mut nobody = good;
         nobody.issuers.clear();
-        assert!(SignedEvent::create(&me, 1, NOW, Event::Genesis(nobody)).is_err());
+        assert!(create(&me, NOW, Event::Genesis(nobody)).is_err());
     }
 
     #[test]
@@ -347,9 +367,19 @@ mod tests {
             Event::DataAccessClaim(DataAccessClaim { dataset: "sec-filings".into(), note: String::new() }),
         ];
         for event in events {
-            let signed = SignedEvent::create(&me, 1, NOW, event.clone()).unwrap();
+            let signed = create(&me, NOW, event.clone()).unwrap();
             let back = SignedEvent::admit(&signed.encode(), NOW).unwrap();
             assert_eq!(back.event, event, "{}", event.kind_name());
         }
+    }
+
+    #[test]
+    fn only_a_genesis_names_no_swarm() {
+        let me = Identity::from_seed([9; 32]);
+        let genesis = Event::Genesis(Genesis::with_defaults("s", me.peer_id()));
+        let rooted = SignedEvent::create(&me, SWARM, 1, NOW, genesis);
+        assert!(matches!(rooted, Err(EventError::BadField { field: "swarm", .. })));
+        let orphan = SignedEvent::create(&me, EventId::NONE, 1, NOW, post("x"));
+        assert!(matches!(orphan, Err(EventError::BadField { field: "swarm", .. })));
     }
 }

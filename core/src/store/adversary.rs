@@ -21,9 +21,10 @@ fn replica_for(now_ms: u64, salt: u64) -> u64 {
 }
 
 /// A well-formed task whose signature is broken, inserted as a fresh entry: fails signature checks.
-pub fn forged_event_message(identity: &Identity, now_ms: u64) -> Vec<u8> {
+pub fn forged_event_message(store: &EventStore, identity: &Identity, now_ms: u64) -> Vec<u8> {
     let replica = replica_for(now_ms, 1);
-    let mut envelope = SignedEvent::create(identity, replica, now_ms, bogus_task("forged task", now_ms))
+    let swarm = store.genesis().id;
+    let mut envelope = SignedEvent::create(identity, swarm, replica, now_ms, bogus_task("forged task", now_ms))
         .map(|e| e.envelope)
         .expect("a fixed valid event is valid");
     envelope.signature = Signature([7; 64]);
@@ -44,7 +45,8 @@ pub fn overwrite_message(store: &EventStore, target: EventId, identity: &Identit
     let copy = Update::decode_v1(&store.snapshot()).ok()?;
     doc.transact_mut().apply_update(copy).ok()?;
     let before = doc.transact().state_vector();
-    let replacement = SignedEvent::create(identity, replica, now_ms, bogus_task("overwritten task", now_ms)).ok()?;
+    let task = bogus_task("overwritten task", now_ms);
+    let replacement = SignedEvent::create(identity, store.genesis().id, replica, now_ms, task).ok()?;
     map.insert(&mut doc.transact_mut(), target.to_hex(), Any::Buffer(replacement.encode().into()));
     let update = doc.transact().encode_diff_v1(&before);
     Some(Message::Sync(SyncMessage::Update(update)).encode_v1())

@@ -37,6 +37,8 @@ const REPLICA_MASK: u64 = (1 << 53) - 1;
 pub enum StoreError {
     #[error("the stored event log could not be read: {0}")]
     CorruptSnapshot(String),
+    #[error("the swarm's first event must be a genesis naming no swarm, on a 53-bit replica")]
+    NotAGenesis,
 }
 
 /// What the adapter must do after `handle_message`.
@@ -55,6 +57,7 @@ pub struct SyncOutcome {
 }
 
 pub struct EventStore {
+    genesis: SignedEvent,
     doc: Doc,
     map: MapRef,
     replica: u64,
@@ -67,12 +70,29 @@ pub struct EventStore {
 }
 
 impl EventStore {
-    /// A new, empty store. `replica` must be fresh entropy for every page load (a yrs client id).
-    pub fn new(replica: u64) -> Self {
+    /// A new store of the swarm founded by `genesis`, holding only the genesis. `replica` must be
+    /// fresh entropy for every page load (a yrs client id).
+    ///
+    /// Every peer seeds its document with the genesis as the same yrs item (the founder's replica,
+    /// clock 0), so the genesis never travels twice and all documents agree on it.
+    pub fn new(replica: u64, genesis: &SignedEvent) -> Result<Self, StoreError> {
+        let founds = matches!(genesis.event, Event::Genesis(_)) && genesis.envelope.swarm == EventId::NONE;
+        if !founds || genesis.envelope.replica & !REPLICA_MASK != 0 {
+            return Err(StoreError::NotAGenesis);
+        }
         let replica = replica & REPLICA_MASK;
         let doc = Doc::with_client_id(replica);
         let map = doc.get_or_insert_map(EVENTS_MAP);
-        EventStore {
+        let seed = entry_update::encode(&[Entry {
+            client: genesis.envelope.replica,
+            clock: 0,
+            key: genesis.id.to_hex(),
+            value: genesis.encode(),
+        }]);
+        let seeded = Update::decode_v1(&seed).map_err(|_| StoreError::NotAGenesis)?;
+        doc.transact_mut().apply_update(seeded).map_err(|_| StoreError::NotAGenesis)?;
+        Ok(EventStore {
+            genesis: genesis.clone(),
             doc,
             map,
             replica,
@@ -82,11 +102,18 @@ impl EventStore {
             rejected_by_sender: BTreeMap::new(),
             rejected_total: 0,
         }
+        .with_event(genesis.clone()))
+    }
+
+    fn with_event(mut self, event: SignedEvent) -> Self {
+        self.replica_owners.insert(event.envelope.replica, event.author());
+        self.events.insert(event.id, event);
+        self
     }
 
     /// Rebuilds a store from `snapshot()`. Entries that no longer pass admission are dropped, the rest kept.
-    pub fn restore(replica: u64, snapshot: &[u8], now_ms: u64) -> Result<Self, StoreError> {
-        let mut store = EventStore::new(replica);
+    pub fn restore(replica: u64, genesis: &SignedEvent, snapshot: &[u8], now_ms: u64) -> Result<Self, StoreError> {
+        let mut store = EventStore::new(replica, genesis)?;
         let entries = entry_update::parse(snapshot, usize::MAX).map_err(|e| StoreError::CorruptSnapshot(e.to_string()))?;
         let mut outcome = SyncOutcome::default();
         store.admit_entries(None, entries, now_ms, &mut outcome);
@@ -96,6 +123,11 @@ impl EventStore {
     /// The whole document as one yrs update, for persistence.
     pub fn snapshot(&self) -> Vec<u8> {
         self.doc.transact().encode_state_as_update_v1(&StateVector::default())
+    }
+
+    /// The event that founded this store's swarm.
+    pub fn genesis(&self) -> &SignedEvent {
+        &self.genesis
     }
 
     pub fn replica(&self) -> u64 {
@@ -129,7 +161,7 @@ impl EventStore {
 
     /// Signs and stores a new event of ours; returns it and the sync message to send on every link.
     pub fn publish(&mut self, identity: &Identity, now_ms: u64, event: Event) -> Result<(SignedEvent, Vec<u8>), EventError> {
-        let signed = SignedEvent::create(identity, self.replica, now_ms, event)?;
+        let signed = SignedEvent::create(identity, self.genesis.id, self.replica, now_ms, event)?;
         let before = self.doc.transact().state_vector();
         {
             let mut txn = self.doc.transact_mut();
@@ -227,6 +259,9 @@ impl EventStore {
 
     fn check_entry(&self, entry: &Entry, batch: &[SignedEvent], now_ms: u64) -> Result<SignedEvent, String> {
         let event = SignedEvent::admit(&entry.value, now_ms).map_err(|e| format!("event {}: {e}", short_key(&entry.key)))?;
+        if event.envelope.swarm != self.genesis.id {
+            return Err(format!("event {}: {}", short_key(&entry.key), EventError::OtherSwarm));
+        }
         if event.id.to_hex() != entry.key {
             return Err(format!("entry key {} is not the id of its event", short_key(&entry.key)));
         }

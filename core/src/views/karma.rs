@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::board::{TaskStatus, TaskView};
-use crate::events::SignedEvent;
+use crate::events::{Event, SignedEvent};
 use crate::identity::PeerId;
 
 pub const EMA_ALPHA: f64 = 0.1;
@@ -20,12 +20,18 @@ pub struct Karma {
     pub tasks_settled: u32,
 }
 
+fn is_task_flow(event: &Event) -> bool {
+    matches!(event, Event::TaskPosted(_)) || event.task().is_some()
+}
+
 fn ema(current: f64, outcome: f64) -> f64 {
     current + EMA_ALPHA * (outcome - current)
 }
 
 pub(super) fn derive(ordered: &[&SignedEvent], board: &[TaskView]) -> BTreeMap<PeerId, Karma> {
-    let mut karma: BTreeMap<PeerId, Karma> = ordered.iter().map(|e| (e.author(), Karma::default())).collect();
+    // Everyone who took part in the task flow; the swarm's founder alone does not.
+    let mut karma: BTreeMap<PeerId, Karma> =
+        ordered.iter().filter(|e| is_task_flow(&e.event)).map(|e| (e.author(), Karma::default())).collect();
     let mut decided: Vec<&TaskView> = board.iter().filter(|t| t.decision.is_some()).collect();
     decided.sort_by_key(|t| (t.decided_ms, t.decision));
     for task in decided {

@@ -39,9 +39,24 @@ pub fn reject(task: EventId, submission: EventId) -> Event {
     Event::ResultRejected(ResultRejected { task, submission, reason: "wrong".into() })
 }
 
-/// Signs `event` by `who` at `at` on replica `replica`.
+/// The swarm of tests that need none in particular (the spine's views ignore it); economy and store
+/// scenarios use a real genesis (`Chronicle`, `genesis_by`).
+pub const TEST_SWARM: EventId = EventId([0x5a; 32]);
+
+/// Signs `event` by `who` at `at` on replica `replica`, in `TEST_SWARM`.
 pub fn signed(who: &Identity, replica: u64, at: u64, event: Event) -> SignedEvent {
-    SignedEvent::create(who, replica, at, event).expect("test events are valid")
+    signed_in(TEST_SWARM, who, replica, at, event)
+}
+
+/// Signs `event` in `swarm` (a genesis names no swarm, whatever `swarm` says).
+pub fn signed_in(swarm: EventId, who: &Identity, replica: u64, at: u64, event: Event) -> SignedEvent {
+    let swarm = if matches!(event, Event::Genesis(_)) { EventId::NONE } else { swarm };
+    SignedEvent::create(who, swarm, replica, at, event).expect("test events are valid")
+}
+
+/// A genesis with the default rules, founded by `who` (issuer and treasury) at T0.
+pub fn genesis_by(who: &Identity, replica: u64) -> SignedEvent {
+    signed(who, replica, T0, Event::Genesis(Genesis::with_defaults("test swarm", who.peer_id())))
 }
 
 // ---- Economy scenarios ----
@@ -145,7 +160,7 @@ impl Chronicle {
 
     /// Signs `event` by `who` at `at` without adding it.
     pub fn sign_at(&self, who: &Identity, at: u64, event: Event) -> SignedEvent {
-        signed(who, u64::from(who.seed()[0]), at, event)
+        signed_in(self.genesis.id, who, u64::from(who.seed()[0]), at, event)
     }
 
     /// Adds `event` by `who` at `at`.

@@ -1,0 +1,114 @@
+//! The built `amorph-relay` binary as a child process of a test: temporary app and data
+//! directories, the startup line, plain HTTP GETs. Shared by the relay's integration tests.
+
+#![allow(dead_code)] // each test binary uses a different part
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::time::timeout;
+
+pub const WAIT: Duration = Duration::from_secs(5);
+
+/// A directory under the system's temp dir, unique to this process and call, removed on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(what: &str) -> TempDir {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("amorph-relay-test-{what}-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("create a temporary directory");
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// An app directory holding only a tiny index.html.
+pub fn app_dir() -> TempDir {
+    let dir = TempDir::new("app");
+    std::fs::write(dir.0.join("index.html"), "<title>Amorph</title>").expect("write index.html");
+    dir
+}
+
+fn command(app_dir: &Path, data_dir: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_amorph-relay"));
+    command.args(["--port", "0"]).arg("--app-dir").arg(app_dir).arg("--data-dir").arg(data_dir).args(args);
+    command.env("RUST_LOG", "warn");
+    command
+}
+
+/// Runs the relay expecting it to stop by itself (it refuses to start); returns how it ended.
+pub fn run_to_exit(app_dir: &Path, data_dir: &Path) -> Output {
+    command(app_dir, data_dir, &[]).stdin(Stdio::null()).output().expect("run amorph-relay")
+}
+
+/// A running relay, killed if a test fails half-way.
+pub struct Relay {
+    pub child: Child,
+    pub addr: String,
+}
+
+impl Relay {
+    pub fn start(app_dir: &Path, data_dir: &Path, args: &[&str]) -> Relay {
+        let mut child = command(app_dir, data_dir, args).stdout(Stdio::piped()).spawn().expect("start amorph-relay");
+        let mut line = String::new();
+        let stdout = child.stdout.take().expect("piped stdout");
+        BufReader::new(stdout).read_line(&mut line).expect("read the startup line");
+        let addr = line
+            .trim_end()
+            .strip_prefix("Amorph relay listening on http://")
+            .and_then(|rest| rest.strip_suffix('/'))
+            .unwrap_or_else(|| panic!("unexpected startup line {line:?}"))
+            .to_string();
+        Relay { child, addr }
+    }
+
+    /// Status, headers (lower-case names) and body of `GET path`.
+    pub async fn get_bytes(&self, path: &str) -> (u16, Vec<(String, String)>, Vec<u8>) {
+        let mut stream = TcpStream::connect(&self.addr).await.expect("connect for HTTP");
+        let request = format!("GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", self.addr);
+        stream.write_all(request.as_bytes()).await.expect("send request");
+        let mut response = Vec::new();
+        timeout(WAIT, stream.read_to_end(&mut response)).await.expect("response in time").expect("read");
+        let split = response.windows(4).position(|w| w == b"\r\n\r\n").expect("end of headers");
+        let head = String::from_utf8(response[..split].to_vec()).expect("headers are text");
+        let mut lines = head.split("\r\n");
+        let status = lines.next().and_then(|l| l.split(' ').nth(1)).and_then(|c| c.parse().ok()).expect("status code");
+        let headers = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_string()))
+            .collect();
+        (status, headers, response[split + 4..].to_vec())
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, String) {
+        let (status, _, body) = self.get_bytes(path).await;
+        (status, String::from_utf8(body).expect("a text body"))
+    }
+
+    pub async fn health(&self) -> Value {
+        let (status, body) = self.get("/health").await;
+        assert_eq!(status, 200);
+        serde_json::from_str(&body).expect("health is JSON")
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
