@@ -6,10 +6,7 @@
 //! core derived. The one local rule is which of two crossing offers wins (smaller did:key keeps
 //! its offer), so that each pair of peers ends up with exactly one link.
 //!
-//! Durability rule: our own events are on disk before they leave the tab. A single writer saves
-//! the store snapshot to IndexedDB; anything that may carry an event of ours waits in `held` until
-//! a write that holds that event has finished. Events from peers are saved on a short debounce,
-//! and at once when the page is hidden or left.
+//! Durability rule: our own events are on disk before they leave the tab (see `persist`).
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -22,19 +19,18 @@ use amorph_core::store::{adversary, EventStore};
 use amorph_core::views::Views;
 use amorph_core::wire::EventId;
 use leptos::prelude::*;
-use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
 use crate::genesis;
 use crate::relay_client::{self, RelayClient, RelayEvent};
 use crate::rtc::{Link, LinkEvent, LinkListener};
-use crate::storage::{Storage, StorageError, KEY_EVENTS};
+use crate::storage::Storage;
 use crate::ui_state::{StoreStatus, Ui};
+use persist::{Dest, Persist};
+
+mod persist;
 
 /// Most links (open or being set up) at once; offers beyond this are ignored.
 pub const MAX_LINKS: usize = 16;
-/// Writes of events from peers are coalesced over this many milliseconds.
-const PERSIST_DEBOUNCE_MS: u32 = 250;
 /// A link whose channel has not opened by then is given up (e.g. its offer went to a page that
 /// has since reloaded), so a later offer from either side can take its place.
 const LINK_SETUP_TIMEOUT_MS: u32 = 15_000;
@@ -55,37 +51,6 @@ pub struct Swarm {
     this: Weak<RefCell<Swarm>>,
 }
 
-/// The writer's bookkeeping. `published` counts our own events; a write that took its snapshot at
-/// `published == n` settles the first `n` of them (committed, or failed and reported).
-#[derive(Default)]
-struct Persist {
-    published: u64,
-    settled: u64,
-    /// The store changed since the writer last took a snapshot.
-    dirty: bool,
-    /// The writer task is running; it takes snapshots until nothing is dirty.
-    writing: bool,
-    /// A debounced write is pending.
-    timer: bool,
-    /// Messages that may carry unsettled events of ours, in the order they were meant to go out.
-    held: Vec<Held>,
-    /// Events in the last snapshot committed to IndexedDB.
-    saved: usize,
-}
-
-/// A message waiting for the write that settles our `needs`-th event.
-struct Held {
-    needs: u64,
-    to: Dest,
-}
-
-enum Dest {
-    /// Every open link.
-    All(Vec<u8>),
-    /// The link `id` to `peer`, if it is still that one.
-    Link { peer: PeerId, id: u64, bytes: Vec<u8> },
-}
-
 pub fn now_ms() -> u64 {
     js_sys::Date::now().max(0.0) as u64
 }
@@ -104,7 +69,7 @@ impl Swarm {
                 next_link_id: 1,
                 relay: None,
                 storage,
-                persist: Persist { saved, ..Persist::default() },
+                persist: Persist::restored(saved),
                 ui,
                 this: this.clone(),
             })
@@ -287,28 +252,6 @@ impl Swarm {
         Ok(signed.id)
     }
 
-    /// Sends now, or holds the message until every event of ours so far is settled on disk.
-    fn send_own(&mut self, to: Dest) {
-        if self.persist.settled < self.persist.published {
-            self.persist.held.push(Held { needs: self.persist.published, to });
-        } else {
-            self.deliver(to);
-        }
-    }
-
-    fn deliver(&self, to: Dest) {
-        match to {
-            Dest::All(bytes) => {
-                self.send_to_all(&bytes, None);
-            }
-            Dest::Link { peer, id, bytes } => {
-                if let Some(link) = self.links.get(&peer).filter(|l| l.id == id) {
-                    link.send(&bytes);
-                }
-            }
-        }
-    }
-
     /// Test hook: a forged event on every open link (not applied here). Returns the link count.
     pub fn inject_forged(&self) -> usize {
         let message = adversary::forged_event_message(&self.store, &self.identity, now_ms());
@@ -360,100 +303,5 @@ impl Swarm {
             rejected: self.store.rejected_total(),
             saved: self.persist.saved,
         });
-    }
-
-    /// Saves the store snapshot soon, once for a burst of changes (events from peers).
-    fn schedule_persist(&mut self) {
-        if self.storage.is_none() {
-            return;
-        }
-        self.persist.dirty = true;
-        if std::mem::replace(&mut self.persist.timer, true) {
-            return;
-        }
-        let weak = self.this.clone();
-        wasm_bindgen_futures::spawn_local(async move {
-            gloo_timers::future::TimeoutFuture::new(PERSIST_DEBOUNCE_MS).await;
-            let Some(swarm) = weak.upgrade() else { return };
-            let mut swarm = swarm.borrow_mut();
-            swarm.persist.timer = false;
-            swarm.start_writer();
-        });
-    }
-
-    /// Starts the single writer unless it runs already (it then picks up the change itself).
-    /// One writer keeps the writes, and so the held messages, in order.
-    fn start_writer(&mut self) {
-        if self.persist.writing || !self.persist.dirty {
-            return;
-        }
-        let Some(storage) = self.storage.clone() else { return };
-        self.persist.writing = true;
-        let weak = self.this.clone();
-        wasm_bindgen_futures::spawn_local(async move {
-            while let Some((snapshot, events, settles)) = Swarm::next_snapshot(&weak) {
-                let result = storage.save(KEY_EVENTS, &snapshot).await;
-                let Some(swarm) = weak.upgrade() else { return };
-                swarm.borrow_mut().write_done(result, events, settles);
-            }
-        });
-    }
-
-    /// The writer's next snapshot with its event count and the own events it settles; `None`
-    /// (and the writer stops) when nothing changed since the last one.
-    fn next_snapshot(weak: &Weak<RefCell<Swarm>>) -> Option<(Vec<u8>, usize, u64)> {
-        let swarm = weak.upgrade()?;
-        let mut swarm = swarm.borrow_mut();
-        if !swarm.persist.dirty {
-            swarm.persist.writing = false;
-            return None;
-        }
-        swarm.persist.dirty = false;
-        Some((swarm.store.snapshot(), swarm.store.len(), swarm.persist.published))
-    }
-
-    /// After a write: record what is on disk, then let out what waited for it. A failed write
-    /// still lets the messages out: the swarm then holds those events.
-    fn write_done(&mut self, result: Result<(), StorageError>, events: usize, settles: u64) {
-        match result {
-            Ok(()) => {
-                self.persist.saved = events;
-                self.publish_store_status();
-            }
-            Err(e) => self.ui.problem.set(Some(format!("{e}; recent events are only in memory and on peers"))),
-        }
-        self.persist.settled = settles;
-        let ready = self.persist.held.iter().take_while(|h| h.needs <= settles).count();
-        let ready: Vec<Held> = self.persist.held.drain(..ready).collect();
-        for held in ready {
-            self.deliver(held.to);
-        }
-    }
-
-    /// Writes pending changes at once when the page is hidden (`visibilitychange`) or left
-    /// (`pagehide`), instead of waiting for the debounce.
-    pub fn flush_when_hidden(this: &SwarmRef) {
-        let Some(window) = web_sys::window() else { return };
-        let Some(document) = window.document() else { return };
-        let weak = Rc::downgrade(this);
-        let flush = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
-            let hidden = web_sys::window()
-                .and_then(|w| w.document())
-                .is_some_and(|d| d.visibility_state() == web_sys::VisibilityState::Hidden);
-            if event.type_() != "pagehide" && !hidden {
-                return;
-            }
-            let weak = weak.clone();
-            // Deferred so a callback never finds the swarm already borrowed; it still runs before
-            // the page goes (microtasks run right after this handler).
-            wasm_bindgen_futures::spawn_local(async move {
-                if let Some(swarm) = weak.upgrade() {
-                    swarm.borrow_mut().start_writer();
-                }
-            });
-        });
-        let _ = window.add_event_listener_with_callback("pagehide", flush.as_ref().unchecked_ref());
-        let _ = document.add_event_listener_with_callback("visibilitychange", flush.as_ref().unchecked_ref());
-        flush.forget();
     }
 }
