@@ -27,7 +27,10 @@ pub enum DataDirError {
     Read { path: PathBuf, source: io::Error },
     #[error("cannot write {path}: {source} (is the data directory writable and the disk not full?)")]
     Write { path: PathBuf, source: io::Error },
-    #[error("{path} is corrupt: {why}. Restore it from a backup; the relay never replaces it")]
+    #[error(
+        "{path} is corrupt or from an older Amorph: {why}. Restore it from a backup, or move the data \
+         directory away to found a new swarm; the relay never replaces it"
+    )]
     Corrupt { path: PathBuf, why: String },
     #[error(
         "{genesis} exists but {seed} does not: restore the relay's identity from a backup \
