@@ -1,18 +1,19 @@
 //! Property: the economy is a pure function of the event set. Random valid-looking histories (a
 //! genesis, grants, posts and subtasks, bids, awards, racing claims with stakes, submissions,
 //! decisions, disputes, votes by drawn and undrawn jurors, settlements, cancels, expiries,
-//! transfers, and a few hostile events) reach three simulated peers in different orders, with
-//! duplicates and some events held back to the end; every peer derives byte-identical views, equal
-//! to an incremental fold, and the books balance after every event.
+//! transfers, a few hostile events, and time passing every window, then late events) reach three
+//! simulated peers in different orders, with duplicates and some events held back to the end; every
+//! peer derives byte-identical views, equal to an incremental fold, and the books balance after
+//! every event.
 
 mod support;
 
 use std::collections::BTreeMap;
 
-use amorph_core::economy::Economy;
+use amorph_core::economy::{Economy, Ignored};
 use amorph_core::events::{DataAccessClaim, Event, Genesis, ResultSubmitted, SignedEvent, Verification};
 use amorph_core::identity::Identity;
-use amorph_core::market::{Task, TaskState};
+use amorph_core::market::{Jury, Task, TaskState};
 use amorph_core::wire::EventId;
 use proptest::prelude::*;
 use rand::seq::SliceRandom;
@@ -21,6 +22,8 @@ use rand_chacha::ChaCha8Rng;
 use support::*;
 
 const WINDOW_MS: u64 = 30_000;
+const DECISION_MS: u64 = 40_000;
+const JURY_MS: u64 = 50_000;
 const TOLERANCE_MS: u64 = 2_000;
 
 /// Builds a history batch by batch, folding it as it goes so that most events fit the state.
@@ -35,6 +38,8 @@ impl Generator {
     fn new(seed: u64) -> Self {
         let c = Chronicle::with_rules(|rules| {
             rules.dispute_window_ms = WINDOW_MS;
+            rules.decision_window_ms = DECISION_MS;
+            rules.jury_window_ms = JURY_MS;
             rules.timestamp_tolerance_ms = TOLERANCE_MS;
         });
         let economy = Economy::new(&c.genesis).expect("a genesis");
@@ -170,6 +175,10 @@ impl Generator {
                 self.c.now += self.rng.gen_range(5_000..60_000);
                 return true;
             }
+            19 if self.rng.gen_bool(0.3) => {
+                self.late();
+                return true;
+            }
             _ if self.rng.gen_bool(0.2) => {
                 one(self.someone(), Event::Genesis(Genesis::with_defaults("rival", identity(3).peer_id())))
             }
@@ -255,6 +264,23 @@ impl Generator {
         self.record(&worker, settle(task, acceptance, None));
     }
 
+    /// A decision, receipt or vote on a task that may have timed out since (then refused, counted).
+    fn late(&mut self) {
+        let states = [TaskState::Accepted, TaskState::Settled, TaskState::Void, TaskState::Failed];
+        let Some(t) = self.pick_where(&states, |t| t.submission.is_some()) else { return };
+        let submission = t.submission.as_ref().map_or(t.id, |s| s.id);
+        let (who, event) = match (self.rng.gen_range(0..3), &t.jury) {
+            (0, Some(jury)) => match jury.jurors.choose(&mut self.rng) {
+                Some(&juror) => (self.identity_of(juror), vote(t.id, jury.case, self.rng.gen_bool(0.5))),
+                None => return,
+            },
+            (1, _) => (self.executor(&t), settle(t.id, t.acceptance.unwrap_or(submission), None)),
+            _ if self.rng.gen_bool(0.5) => (self.requester(&t), accept(t.id, submission)),
+            _ => (self.requester(&t), reject(t.id, submission)),
+        };
+        self.record(&who, event);
+    }
+
     /// A vote by a drawn juror most of the time, else by anyone.
     fn vote(&mut self) -> Vec<(Identity, Event)> {
         let Some(t) = self.pick(&[TaskState::Judging]) else { return Vec::new() };
@@ -267,7 +293,7 @@ impl Generator {
     }
 }
 
-/// A history of about `steps` generated steps, opened by grants and a grant from before the genesis.
+/// A history of about `steps` steps, opened by grants (one before the genesis) and 1 to 4 completed tasks.
 fn history(seed: u64, steps: usize) -> Generator {
     let mut g = Generator::new(seed);
     let early = g.c.sign_at(&identity(ISSUER), T0 - 1, grant(identity(2).peer_id(), 1_000));
@@ -276,7 +302,8 @@ fn history(seed: u64, steps: usize) -> Generator {
     let grants: Vec<(Identity, Event)> =
         g.people.clone().into_iter().map(|p| (identity(ISSUER), grant(p.peer_id(), 300))).collect();
     g.batch(grants);
-    for _ in 0..4 {
+    // Few completions, few with the standing to sit on juries: early cases may draw too few jurors.
+    for _ in 0..g.rng.gen_range(1..=4) {
         g.complete();
     }
     let mut acted = 0;
@@ -328,7 +355,7 @@ proptest! {
     }
 }
 
-/// The generator reaches every state and jury verdicts, so the property above exercises every rule.
+/// The generator reaches every state, jury verdicts and every timeout, so the property exercises every rule.
 #[test]
 fn generated_histories_reach_every_state() {
     let mut seen: BTreeMap<&'static str, usize> = BTreeMap::new();
@@ -340,12 +367,32 @@ fn generated_histories_reach_every_state() {
             verdicts += usize::from(task.jury.as_ref().is_some_and(|j| j.verdict.is_some()));
             subtasks += usize::from(task.depth > 0);
             awards += usize::from(task.award.is_some());
+            timed_out(task).for_each(|timeout| *seen.entry(timeout).or_default() += 1);
         }
         refusals += views.ignored.values().map(|i| i.count).sum::<u32>();
+        let window = |i: &&Ignored| i.last_reason.contains("window closed") && !i.last_reason.contains("dispute");
+        let late = views.ignored.values().filter(window).count();
+        *seen.entry("late refused").or_default() += late;
     }
-    for state in ["open", "claimed", "submitted", "accepted", "judging", "settled", "failed", "cancelled", "expired"] {
-        assert!(seen.contains_key(state), "no task ended {state}: {seen:?}");
+    let ends = ["settled", "failed", "void", "cancelled", "expired"];
+    let timeouts = ["silent accept", "silent settle", "jury too small", "no majority", "late refused"];
+    for key in ["open", "claimed", "submitted", "accepted", "judging"].into_iter().chain(ends).chain(timeouts) {
+        assert!(seen.get(key).is_some_and(|&n| n > 0), "no task {key}: {seen:?}");
     }
     let counts = [refusals as usize, verdicts, subtasks, awards];
     assert!(counts.iter().all(|&n| n > 0), "refusals, verdicts, subtasks, awards: {counts:?}");
+}
+
+/// The timeouts `task` went through: silence of the requester and of the executor, void cases.
+fn timed_out(task: &Task) -> impl Iterator<Item = &'static str> {
+    let a_window_after = |since: Option<u64>, then: Option<u64>| since.is_some_and(|at| then == Some(at + DECISION_MS));
+    let void = task.jury.as_ref().filter(|_| task.state == TaskState::Void);
+    [
+        ("silent accept", a_window_after(task.submission.as_ref().map(|s| s.at_ms), task.accepted_ms)),
+        ("silent settle", task.state == TaskState::Settled && a_window_after(task.accepted_ms, task.closed_ms)),
+        ("jury too small", void.is_some_and(|jury| !jury.can_decide())),
+        ("no majority", void.is_some_and(Jury::can_decide)),
+    ]
+    .into_iter()
+    .filter_map(|(timeout, happened)| happened.then_some(timeout))
 }

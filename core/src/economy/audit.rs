@@ -1,9 +1,9 @@
-//! The economy's invariants, checkable after any event: money is conserved, and every escrow and
-//! stake belongs to a task in a state that holds it, for the right owner and amount. Owns only the
-//! checks; a failure is a bug in the fold, never a peer's doing.
+//! The economy's invariants, checkable after any event: money is conserved, every escrow and stake
+//! belongs to a task in a state that holds it, for the right owner and amount, and no task still
+//! waits for someone past its timeout. Owns only the checks; a failure is a bug in the fold, never a
+//! peer's doing.
 
 use super::Economy;
-use crate::market::TaskState;
 
 impl Economy {
     /// Ok, or what is wrong with the books.
@@ -31,10 +31,9 @@ impl Economy {
                 (false, None, _) => {}
                 (_, other, _) => return Err(format!("task {} stake {other:?} does not match its state", task.id)),
             }
-            if let (TaskState::Rejected, Some(rejection)) = (task.state, &task.rejection) {
-                if rejection.at_ms.saturating_add(self.rules.dispute_window_ms) < self.now_ms {
-                    return Err(format!("task {} is still rejected after its dispute window closed", task.id));
-                }
+            if let Some(due_ms) = task.due_ms(&self.rules).filter(|&due_ms| due_ms < self.now_ms) {
+                let state = task.state.as_str();
+                return Err(format!("task {} is still {state} after its wait timed out at {due_ms}", task.id));
             }
         }
         let (held_escrows, held_stakes) = self.ledger.lock_counts();

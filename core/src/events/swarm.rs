@@ -32,7 +32,7 @@ pub struct Genesis {
     /// Stake a claim must lock, as a share of the task's payment.
     pub stake_ratio_bps: u16,
     pub fee_split: FeeSplit,
-    /// Jurors per dispute (odd, so there is always a majority).
+    /// Jurors drawn per case (odd); a verdict needs a strict majority of this many agreeing votes.
     pub jury_size: u8,
     /// Karma EMA learning rate α, in millionths.
     pub karma_alpha_ppm: u32,
@@ -44,11 +44,17 @@ pub struct Genesis {
     pub timestamp_tolerance_ms: u64,
     /// How long an executor may dispute a rejection.
     pub dispute_window_ms: u64,
+    /// How long a requester may decide on a submission (silence accepts it), and how long an
+    /// executor may co-sign an acceptance (silence settles it).
+    pub decision_window_ms: u64,
+    /// How long a jury case may stay without a majority before it is void.
+    pub jury_window_ms: u64,
 }
 
 impl Genesis {
     /// The defaults the white paper names: 10% stake, 75/15/10 split (as in OpenGrid), juries of 3,
-    /// α = 0.1, a 30-day karma half-life, 5 minutes of clock tolerance.
+    /// α = 0.1, a 30-day karma half-life, 5 minutes of clock tolerance; a 24-hour dispute window, and
+    /// 3 days each for a requester's decision, an executor's settlement and a jury's majority.
     pub fn with_defaults(name: &str, issuer: PeerId) -> Self {
         Genesis {
             name: name.into(),
@@ -63,6 +69,8 @@ impl Genesis {
             delegation_attenuation_ppm: 500_000,
             timestamp_tolerance_ms: 5 * 60 * 1000,
             dispute_window_ms: 24 * 3600 * 1000,
+            decision_window_ms: 3 * 24 * 3600 * 1000,
+            jury_window_ms: 3 * 24 * 3600 * 1000,
         }
     }
 
@@ -87,6 +95,12 @@ impl Genesis {
         }
         if self.karma_half_life_ms == 0 || self.dispute_window_ms == 0 {
             return Err(bad("durations", "half-life and dispute window must be positive"));
+        }
+        if self.decision_window_ms == 0 {
+            return Err(bad("decision_window", "must be positive: an undecided result times out after it"));
+        }
+        if self.jury_window_ms == 0 {
+            return Err(bad("jury_window", "must be positive: a jury case without a majority is void after it"));
         }
         Ok(())
     }

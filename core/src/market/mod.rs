@@ -6,9 +6,13 @@
 //! must come in fold order ((timestamp, id), see `economy`).
 //!
 //! Lifecycle: Open → (Awarded) → Claimed → Submitted → Accepted → Settled; or Submitted → Rejected
-//! → (Judging → verdict) → Settled / Failed; or Open/Awarded → Cancelled; or Open/Awarded/Claimed
-//! → Expired. Jury-verified submissions go straight to Judging; automatic verification accepts or
-//! fails a submission at once.
+//! → (Judging → verdict) → Settled / Failed, or Judging → Void; or Open/Awarded → Cancelled; or
+//! Open/Awarded/Claimed → Expired. Jury-verified submissions go straight to Judging; automatic
+//! verification accepts or fails a submission at once.
+//!
+//! Timeouts: a task that waits for someone (a decision, a receipt, a dispute, a jury's majority)
+//! moves on by itself once the fold's clock is past its window (`Task::due_ms`, `timeout`), as of
+//! the instant the window closed; `Market::lapse` keeps the waiting tasks by that instant.
 //!
 //! Waiting: an event naming an event that has not taken effect (its task, the parent of a subtask,
 //! a bid, a submission, an acceptance, a jury case) waits for it, uncounted (`Step::WaitsFor`); the
@@ -24,6 +28,7 @@ mod payout;
 mod refusal;
 mod review;
 mod task;
+mod timeout;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -88,9 +93,9 @@ fn missing(swarm: &Swarm, id: EventId, refusal: Refusal) -> Halt {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Market {
     tasks: BTreeMap<EventId, Task>,
-    /// Rejections by the end of their dispute window (a task disputed since is skipped when its
-    /// entry comes due).
-    lapses: BTreeSet<(u64, EventId)>,
+    /// Waiting tasks by the instant their wait times out (`Task::due_ms`). An entry whose task
+    /// moved on since (to another wait, or to an end) is skipped when it comes due.
+    timeouts: BTreeSet<(u64, EventId)>,
 }
 
 impl Market {
@@ -147,9 +152,8 @@ impl Market {
         match result {
             Ok(()) => {
                 task.timeline.push(event.id);
-                if let (TaskState::Rejected, Some(rejection)) = (task.state, &task.rejection) {
-                    let closes_ms = rejection.at_ms.saturating_add(swarm.rules.dispute_window_ms);
-                    self.lapses.insert((closes_ms, task_id));
+                if let Some(due_ms) = task.due_ms(swarm.rules) {
+                    self.timeouts.insert((due_ms, task_id));
                 }
                 Step::Applied
             }
@@ -162,18 +166,23 @@ impl Market {
         }
     }
 
-    /// Rejections whose dispute window closed before `now_ms` stand: the requester gets the escrow
-    /// back and the stake is forfeited, as of the instant the window closed.
+    /// Every wait whose window closed before `now_ms` times out (see `timeout`), as of the instant
+    /// its window closed, earliest first; a wait that follows one (an acceptance by silence, then
+    /// its settlement window) is queued and times out in turn if its window closed too.
     pub fn lapse(&mut self, swarm: &mut Swarm, now_ms: u64) -> Result<(), LedgerError> {
-        while let Some(&(closes_ms, task_id)) = self.lapses.first() {
-            if closes_ms >= now_ms {
+        while let Some(&(due_ms, task_id)) = self.timeouts.first() {
+            if due_ms >= now_ms {
                 break;
             }
-            self.lapses.remove(&(closes_ms, task_id));
-            if let Some(task) = self.tasks.get_mut(&task_id) {
-                if task.state == TaskState::Rejected {
-                    payout::fail(task, swarm, closes_ms)?;
-                }
+            self.timeouts.remove(&(due_ms, task_id));
+            let Some(task) = self.tasks.get_mut(&task_id) else { continue };
+            if task.due_ms(swarm.rules) != Some(due_ms) {
+                continue;
+            }
+            timeout::lapse(task, swarm, due_ms)?;
+            // Every window is positive, so a wait that follows one times out strictly later.
+            if let Some(next_ms) = task.due_ms(swarm.rules).filter(|&next_ms| next_ms > due_ms) {
+                self.timeouts.insert((next_ms, task_id));
             }
         }
         Ok(())

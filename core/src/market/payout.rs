@@ -1,5 +1,6 @@
 //! Where the money goes when a task ends, and the karma outcome that goes with it: the co-signed
-//! settlement, a jury's verdict either way, a rejection that stood, and expiry.
+//! (or timed-out) settlement, a jury's verdict either way, a void case, a rejection that stood, and
+//! expiry.
 
 use super::refusal::Refusal;
 use super::task::{Task, TaskState};
@@ -9,9 +10,8 @@ use crate::identity::PeerId;
 use crate::karma::Outcome;
 use crate::ledger::{split, EntryKind, LedgerError, Payout};
 
-/// The executor's receipt co-signs the acceptance: the escrow is split executor / routing /
-/// protocol per the genesis (routing to `routing`, or to the executor if none is named; protocol to
-/// the treasury), the stake goes back, and the executor's karma records a success.
+/// The executor's receipt co-signs the acceptance, within the decision window after it (then it
+/// settles by itself, see `timeout`): see `pay`.
 pub(super) fn settle(task: &mut Task, swarm: &mut Swarm, event: &SignedEvent, settle: &Settle) -> Result<(), Halt> {
     let at = event.timestamp_ms();
     let Some(executor) = task.executor.filter(|&e| e == event.author()) else {
@@ -20,13 +20,33 @@ pub(super) fn settle(task: &mut Task, swarm: &mut Swarm, event: &SignedEvent, se
     if task.acceptance != Some(settle.acceptance) {
         return Err(missing(swarm, settle.acceptance, Refusal::WrongAcceptance(settle.acceptance)));
     }
+    if let Some(accepted_ms) = task.accepted_ms {
+        let closed_ms = accepted_ms.saturating_add(swarm.rules.decision_window_ms);
+        if at > closed_ms {
+            return Err(Refusal::SettleWindowClosed { closed_ms }.into());
+        }
+    }
     if task.state != TaskState::Accepted {
         return Err(Refusal::state("settle", task.state).into());
     }
+    pay(task, swarm, at, executor, settle.routing.unwrap_or(executor))?;
+    Ok(())
+}
+
+/// An accepted result is paid: the escrow is split executor / routing / protocol per the genesis
+/// (routing to `routing`, protocol to the treasury), the stake goes back, and the executor's karma
+/// records a success.
+pub(super) fn pay(
+    task: &mut Task,
+    swarm: &mut Swarm,
+    at: u64,
+    executor: PeerId,
+    routing: PeerId,
+) -> Result<(), LedgerError> {
     let split = &swarm.rules.fee_split;
     let payees = [
         (executor, split.executor_bps, EntryKind::Payout),
-        (settle.routing.unwrap_or(executor), split.routing_bps, EntryKind::RoutingFee),
+        (routing, split.routing_bps, EntryKind::RoutingFee),
         (swarm.rules.treasury, split.protocol_bps, EntryKind::ProtocolFee),
     ];
     let paid = swarm.ledger.release(at, task.id, &payees)?;
@@ -76,6 +96,15 @@ pub(super) fn verdict(
     }
     outcome(task, swarm, at, for_executor);
     task.enter(if for_executor { TaskState::Settled } else { TaskState::Failed }, at);
+    Ok(())
+}
+
+/// The jury case is void (too few jurors, or no majority in time): the escrow goes back to the
+/// requester and the stake to the executor; nobody's karma moves, and votes cast count for nothing.
+pub(super) fn void(task: &mut Task, swarm: &mut Swarm, at: u64) -> Result<(), LedgerError> {
+    swarm.ledger.refund(at, task.id)?;
+    swarm.ledger.return_stake(at, task.id)?;
+    task.enter(TaskState::Void, at);
     Ok(())
 }
 

@@ -55,6 +55,14 @@ pub enum Refusal {
     NotCurrentSubmission(EventId),
     #[error("the dispute window closed at {closed_ms}")]
     DisputeWindowClosed { closed_ms: u64 },
+    #[error("the decision window closed at {closed_ms}: the submission was accepted by the requester's silence")]
+    DecisionWindowClosed { closed_ms: u64 },
+    #[error("the settlement window closed at {closed_ms}: the task settled without the executor's receipt")]
+    SettleWindowClosed { closed_ms: u64 },
+    #[error("the jury window closed at {closed_ms}: the case is void")]
+    JuryWindowClosed { closed_ms: u64 },
+    #[error("a verdict needs {needed} jurors but only {drawn} could be drawn: the case is void, nothing to vote on")]
+    JuryTooSmall { drawn: usize, needed: usize },
     #[error("case {0} is not this task's jury case")]
     UnknownCase(EventId),
     #[error("the case is already decided")]

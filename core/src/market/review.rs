@@ -1,6 +1,7 @@
 //! Judging a result: the executor's submission, the requester's acceptance or rejection (for
-//! requester-verified tasks), automatic verification by hash, and the executor's dispute of a
-//! rejection within the dispute window.
+//! requester-verified tasks) within the decision window, automatic verification by hash, and the
+//! executor's dispute of a rejection within the dispute window. What silence does once a window
+//! closes is in `timeout`.
 
 use super::refusal::Refusal;
 use super::task::{Rejection, Submission, Task, TaskState};
@@ -48,19 +49,19 @@ pub(super) fn submit(
     match &task.terms.verification {
         Verification::Requester => task.enter(TaskState::Submitted, at),
         Verification::Automatic { expected_hash } if *expected_hash == submitted.result_hash => {
-            task.acceptance = Some(event.id);
-            task.enter(TaskState::Accepted, at);
+            task.accept(event.id, at)
         }
         Verification::Automatic { .. } => {
             task.rejection = Some(Rejection { id: event.id, reason: HASH_MISMATCH.into(), at_ms: at });
             payout::fail(task, swarm, at)?;
         }
-        Verification::Jury => jury::open(task, swarm, event.id, at),
+        Verification::Jury => jury::open(task, swarm, event.id, at)?,
     }
     Ok(())
 }
 
-/// Checks that the requester decides on the current submission of a requester-verified task.
+/// Checks that the requester decides on the current submission of a requester-verified task, within
+/// the decision window (after it the submission was accepted by silence, see `timeout`).
 fn decidable(
     task: &Task,
     swarm: &Swarm,
@@ -74,8 +75,12 @@ fn decidable(
     if task.terms.verification != Verification::Requester {
         return Err(Refusal::NotRequesterVerified(verified_by(&task.terms.verification)).into());
     }
-    if task.submission.as_ref().map(|s| s.id) != Some(submission) {
+    let Some(submitted_ms) = task.submission.as_ref().filter(|s| s.id == submission).map(|s| s.at_ms) else {
         return Err(missing(swarm, submission, Refusal::NotCurrentSubmission(submission)));
+    };
+    let closed_ms = submitted_ms.saturating_add(swarm.rules.decision_window_ms);
+    if event.timestamp_ms() > closed_ms {
+        return Err(Refusal::DecisionWindowClosed { closed_ms }.into());
     }
     if task.state != TaskState::Submitted {
         return Err(Refusal::state(action, task.state).into());
@@ -85,8 +90,7 @@ fn decidable(
 
 pub(super) fn accept(task: &mut Task, swarm: &mut Swarm, event: &SignedEvent, decision: &Decision) -> Result<(), Halt> {
     decidable(task, swarm, event, decision.submission, "accept a result of")?;
-    task.acceptance = Some(event.id);
-    task.enter(TaskState::Accepted, event.timestamp_ms());
+    task.accept(event.id, event.timestamp_ms());
     Ok(())
 }
 
@@ -106,7 +110,7 @@ pub(super) fn reject(
 }
 
 /// The executor contests a rejection before its window closes; a jury is drawn at once (the case
-/// id is the dispute id).
+/// id is the dispute id), and the case is void at once if too few jurors can be drawn.
 pub(super) fn dispute(task: &mut Task, swarm: &mut Swarm, event: &SignedEvent, dispute: &Dispute) -> Result<(), Halt> {
     let at = event.timestamp_ms();
     if task.executor != Some(event.author()) {
@@ -124,6 +128,6 @@ pub(super) fn dispute(task: &mut Task, swarm: &mut Swarm, event: &SignedEvent, d
     if task.state != TaskState::Rejected {
         return Err(Refusal::state("dispute", task.state).into());
     }
-    jury::open(task, swarm, event.id, at);
+    jury::open(task, swarm, event.id, at)?;
     Ok(())
 }

@@ -1,17 +1,18 @@
 //! One task as the market sees it: its posted terms, where it stands, who works on it, and every
 //! event that moved it. Owns the shape shown on the board; the rules that change it are in the
-//! sibling modules (`flow`, `review`, `jury`, `payout`).
+//! sibling modules (`flow`, `review`, `jury`, `payout`, `timeout`).
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::events::TaskPosted;
+use crate::events::{Genesis, TaskPosted};
 use crate::identity::PeerId;
 use crate::wire::EventId;
 
-/// Where a task stands. `Settled`, `Failed`, `Cancelled` and `Expired` are final: the escrow and
-/// any stake have been paid out or given back.
+/// Where a task stands. `Settled`, `Failed`, `Void`, `Cancelled` and `Expired` are final: the
+/// escrow and any stake have been paid out or given back. `Submitted`, `Accepted`, `Rejected` and
+/// `Judging` wait for someone and time out (`Task::due_ms`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub enum TaskState {
     /// Posted and funded; takes bids and claims.
@@ -32,13 +33,19 @@ pub enum TaskState {
     Settled,
     /// The result was rejected for good: escrow back to the requester, stake forfeited.
     Failed,
+    /// The jury case was void (too few jurors drawn, or no majority within the jury window): escrow
+    /// back to the requester, stake back to the executor, no karma for either.
+    Void,
     Cancelled,
     Expired,
 }
 
 impl TaskState {
     pub fn is_final(self) -> bool {
-        matches!(self, TaskState::Settled | TaskState::Failed | TaskState::Cancelled | TaskState::Expired)
+        matches!(
+            self,
+            TaskState::Settled | TaskState::Failed | TaskState::Void | TaskState::Cancelled | TaskState::Expired
+        )
     }
 
     /// Does the task hold a claimant's stake in this state?
@@ -60,6 +67,7 @@ impl TaskState {
             TaskState::Judging => "judging",
             TaskState::Settled => "settled",
             TaskState::Failed => "failed",
+            TaskState::Void => "void",
             TaskState::Cancelled => "cancelled",
             TaskState::Expired => "expired",
         }
@@ -100,16 +108,23 @@ pub struct Jury {
     pub opened_ms: u64,
     /// Drawn at opening, in draw order.
     pub jurors: Vec<PeerId>,
+    /// Agreeing votes a verdict needs: a strict majority of the genesis's jury size, however many
+    /// jurors were drawn. A case drawing fewer jurors than this is void at once.
+    pub needed: usize,
     /// `true`: for the executor.
     pub votes: BTreeMap<PeerId, bool>,
     pub verdict: Option<bool>,
 }
 
 impl Jury {
-    /// Votes needed for a verdict: a strict majority of the jury drawn (the genesis's jury size
-    /// whenever the swarm has that many eligible jurors).
+    /// Votes needed for a verdict (`needed`).
     pub fn majority(&self) -> usize {
-        self.jurors.len() / 2 + 1
+        self.needed
+    }
+
+    /// Could a majority ever form? Not when fewer jurors were drawn than a verdict needs.
+    pub fn can_decide(&self) -> bool {
+        self.jurors.len() >= self.needed
     }
 }
 
@@ -140,8 +155,11 @@ pub struct Task {
     pub executor: Option<PeerId>,
     pub stake: u64,
     pub submission: Option<Submission>,
-    /// The accepting event (a requester's decision, or the submission under automatic verification).
+    /// The accepting event: a requester's decision, or the submission itself (automatic
+    /// verification, or a requester silent for the decision window).
     pub acceptance: Option<EventId>,
+    /// When the result was accepted (the executor's settlement window starts here).
+    pub accepted_ms: Option<u64>,
     pub rejection: Option<Rejection>,
     pub jury: Option<Jury>,
     /// When the task reached a final state.
@@ -171,6 +189,7 @@ impl Task {
             stake: 0,
             submission: None,
             acceptance: None,
+            accepted_ms: None,
             rejection: None,
             jury: None,
             closed_ms: None,
@@ -185,6 +204,29 @@ impl Task {
         if state.is_final() {
             self.closed_ms = Some(at_ms);
         }
+    }
+
+    /// The instant the task's current wait times out under `rules`, if it waits for someone: the
+    /// requester's decision (`decision_window_ms` after the submission), the executor's settlement
+    /// (`decision_window_ms` after the acceptance), a dispute (`dispute_window_ms` after the
+    /// rejection) or a jury's majority (`jury_window_ms` after the case opened). Events up to this
+    /// instant still count; the timeout takes effect once the fold's clock is past it (`Market::lapse`).
+    pub fn due_ms(&self, rules: &Genesis) -> Option<u64> {
+        let (since, window) = match self.state {
+            TaskState::Submitted => (self.submission.as_ref()?.at_ms, rules.decision_window_ms),
+            TaskState::Accepted => (self.accepted_ms?, rules.decision_window_ms),
+            TaskState::Rejected => (self.rejection.as_ref()?.at_ms, rules.dispute_window_ms),
+            TaskState::Judging => (self.jury.as_ref()?.opened_ms, rules.jury_window_ms),
+            _ => return None,
+        };
+        Some(since.saturating_add(window))
+    }
+
+    /// Accepts the result with `acceptance` at `at_ms`.
+    pub(super) fn accept(&mut self, acceptance: EventId, at_ms: u64) {
+        self.acceptance = Some(acceptance);
+        self.accepted_ms = Some(at_ms);
+        self.enter(TaskState::Accepted, at_ms);
     }
 
     /// Claim-to-submission time, once there is a submission.
