@@ -4,7 +4,8 @@
 //! Before every connection it checks that the relay serves this tab's swarm (`GET /genesis`); a
 //! relay of another swarm is never joined, only reported. Owns the socket and its lifecycle.
 //! Knows nothing of WebRTC: it hands relay messages to its listener and sends what it is given.
-//! Data channels do not depend on it staying up.
+//! Binary frames are sync messages with the relay's archive; it passes them on without reading
+//! them. Data channels do not depend on it staying up.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -13,11 +14,13 @@ use amorph_core::events::SignedEvent;
 use amorph_core::identity::{Identity, PeerId};
 use amorph_core::signal::messages::MAX_SIGNAL_FRAME_BYTES;
 use amorph_core::signal::{join_proof_bytes, ClientMessage, ErrorCode, RelayMessage, SignalPayload};
+use amorph_core::store::MAX_SYNC_MESSAGE_BYTES;
 use amorph_core::wire::EventId;
 use futures::channel::oneshot;
+use js_sys::{ArrayBuffer, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{CloseEvent, MessageEvent, WebSocket};
+use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
 
 use crate::genesis::{self, GenesisError};
 
@@ -43,6 +46,8 @@ pub enum RelayEvent {
         from: PeerId,
         payload: SignalPayload,
     },
+    /// A sync message from the relay's archive (after the welcome).
+    Sync(Vec<u8>),
     /// The relay refused something; the message is for the user.
     Refused {
         code: ErrorCode,
@@ -113,6 +118,15 @@ impl RelayClient {
         }
     }
 
+    /// Sends a sync message (binary frame) to the relay's archive if joined; returns whether it went out.
+    pub fn send_sync(&self, bytes: &[u8]) -> bool {
+        if !self.joined.get() {
+            return false;
+        }
+        let current = self.current.borrow();
+        current.as_ref().is_some_and(|socket| socket.send_with_u8_array(bytes).is_ok())
+    }
+
     /// One connection, from open to close. Returns whether the relay welcomed us.
     async fn run_once(&self, url: &str, identity: &Identity, listener: &Listener) -> bool {
         let Ok(socket) = WebSocket::new(url) else {
@@ -129,6 +143,13 @@ impl RelayClient {
             let welcomed = welcomed.clone();
             let joined = self.joined.clone();
             Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+                if let Some(buffer) = event.data().dyn_ref::<ArrayBuffer>() {
+                    let fits = buffer.byte_length() as usize <= MAX_SYNC_MESSAGE_BYTES;
+                    if joined.get() && fits {
+                        listener(RelayEvent::Sync(Uint8Array::new(buffer).to_vec()));
+                    }
+                    return;
+                }
                 let Some(text) = event.data().as_string() else { return };
                 if text.len() > MAX_SIGNAL_FRAME_BYTES {
                     return;
@@ -169,6 +190,7 @@ impl RelayClient {
                 }
             })
         };
+        socket.set_binary_type(BinaryType::Arraybuffer);
         socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
         *self.current.borrow_mut() = Some(socket.clone());

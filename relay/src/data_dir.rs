@@ -1,8 +1,9 @@
 //! The relay's data directory: its identity seed (`identity.seed`) and the genesis of the swarm it
 //! founded (`genesis.bin`, the encoded envelope).
 //!
-//! Owns these two files. The first start with an empty directory founds the swarm and writes both,
-//! each atomically (temporary file, then rename); later starts load them. Never overwrites an
+//! Owns these two files (its atomic writer also saves `events.bin`, which `archive` owns). The
+//! first start with an empty directory founds the swarm and writes both, each atomically
+//! (temporary file, then rename); later starts load them. Never overwrites an
 //! existing file, never logs or prints the seed: a file that cannot be read is an error naming it.
 
 use std::fs::{self, OpenOptions};
@@ -126,7 +127,7 @@ fn create_private_dir(dir: &Path) -> Result<(), DataDirError> {
     builder.create(dir).map_err(|source| DataDirError::CreateDir { path: dir.to_path_buf(), source })
 }
 
-fn read_if_present(path: &Path) -> Result<Option<Vec<u8>>, DataDirError> {
+pub(crate) fn read_if_present(path: &Path) -> Result<Option<Vec<u8>>, DataDirError> {
     match fs::read(path) {
         Ok(bytes) => Ok(Some(bytes)),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
@@ -135,8 +136,8 @@ fn read_if_present(path: &Path) -> Result<Option<Vec<u8>>, DataDirError> {
 }
 
 /// Writes `bytes` to a private temporary file beside `path`, syncs it, then renames it into place,
-/// so `path` either does not exist or holds all of `bytes`. The caller checked `path` is absent.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), DataDirError> {
+/// so `path` holds either its old content or all of `bytes`, never a part.
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), DataDirError> {
     let error = |source| DataDirError::Write { path: path.to_path_buf(), source };
     let mut temp = path.as_os_str().to_owned();
     temp.push(format!(".tmp-{}", std::process::id()));

@@ -1,10 +1,11 @@
-//! `amorph-relay`: founds its swarm (or loads it), serves the built app and the swarm's genesis, and
-//! runs the `/signal` WebSocket that introduces peers.
+//! `amorph-relay`: founds its swarm (or loads it), serves the built app and the swarm's genesis,
+//! runs the `/signal` WebSocket that introduces peers, and keeps the swarm's event log (its archive).
 //!
 //! Owns process concerns only: flags, logging, the data directory, binding, the startup line,
-//! graceful shutdown. The protocol lives in `amorph_core::signal::Directory`; the relay signs the
-//! genesis once and never sees any other event.
+//! graceful shutdown. The protocol lives in `amorph_core::signal::Directory` and the sync rules in
+//! `amorph_core::store`; the relay signs the genesis once and never authors any other event.
 
+mod archive;
 mod cli;
 mod data_dir;
 mod server;
@@ -22,6 +23,7 @@ use tokio::sync::watch;
 use tracing::{error, info, warn};
 use tracing_subscriber::EnvFilter;
 
+use crate::archive::{Archive, ArchiveError};
 use crate::cli::Cli;
 use crate::data_dir::DataDirError;
 use crate::signal::Hub;
@@ -35,6 +37,8 @@ enum RelayError {
     NoDataDir,
     #[error(transparent)]
     DataDir(#[from] DataDirError),
+    #[error(transparent)]
+    Archive(#[from] ArchiveError),
     #[error("cannot listen on {host}:{port}: {source} (is another relay running? try --port 0)")]
     Bind { host: String, port: u16, source: std::io::Error },
     #[error("the server stopped: {0}")]
@@ -68,6 +72,10 @@ async fn run(cli: Cli) -> Result<(), RelayError> {
         if founder.founded_now { "founded a new swarm" } else { "loaded the swarm" }
     );
 
+    let archive = Archive::open(&data_dir, &founder.genesis, now_ms())?;
+    info!(events = archive.len(), "archive loaded");
+    let archive = archive.shared();
+
     let host = cli.bind_host().to_string();
     let listener = TcpListener::bind((host.as_str(), cli.port)).await.map_err(|source| RelayError::Bind {
         host: host.clone(),
@@ -77,7 +85,8 @@ async fn run(cli: Cli) -> Result<(), RelayError> {
     let bound = listener.local_addr().map_err(|source| RelayError::Bind { host, port: cli.port, source })?;
 
     let (stop, stopped) = watch::channel(false);
-    let hub = Arc::new(Hub::new(cli.limits(), stopped));
+    let hub = Arc::new(Hub::new(cli.limits(), archive.clone(), stopped.clone()));
+    let saver = tokio::spawn(archive::keep_saved(archive.clone(), stopped));
     let app = server::router(hub.clone(), &cli.app_dir, &founder);
 
     announce(bound);
@@ -97,6 +106,9 @@ async fn run(cli: Cli) -> Result<(), RelayError> {
     while hub.counters().connections > 0 && tokio::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    // The sockets are closed: nothing changes the archive any more. Save what the saver has not.
+    let _ = saver.await;
+    archive::save_now(&archive).await;
     info!(open = hub.counters().connections, "relay stopped");
     Ok(())
 }

@@ -43,9 +43,10 @@ pub fn router(hub: Arc<Hub>, app_dir: &Path, founder: &Founder) -> Router {
         .with_state(hub)
 }
 
-/// `GET /health`: liveness, the swarm (its genesis id) and the directory's counters.
+/// `GET /health`: liveness, the swarm (its genesis id), the directory's counters and the archive's.
 async fn health(State(hub): State<Arc<Hub>>, swarm: Arc<str>) -> Json<Value> {
     let counters = hub.counters();
+    let (events, sync_refused) = hub.archive_counts();
     Json(json!({
         "status": "ok",
         "swarm": &*swarm,
@@ -53,6 +54,8 @@ async fn health(State(hub): State<Arc<Hub>>, swarm: Arc<str>) -> Json<Value> {
         "connections": counters.connections,
         "peers": counters.peers,
         "refused": counters.refused,
+        "events": events,
+        "sync_refused": sync_refused,
     }))
 }
 

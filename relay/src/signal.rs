@@ -1,9 +1,10 @@
 //! The `/signal` WebSocket: a thin adapter that feeds socket events into the core `Directory` and
-//! carries its outputs back to the sockets.
+//! carries its outputs back to the sockets. Binary frames are sync messages: once the directory
+//! admits one, the archive's store handles it; replies go back, forwards go to every other tab.
 //!
 //! Owns the one `Directory` (behind a mutex, never held across an await), the clock it is driven
 //! with, the nonces it is given, and one bounded outbound queue per socket. Makes no protocol
-//! decision of its own. Logs frame sizes and kinds only, never SDP text or signatures.
+//! decision of its own. Logs frame sizes and kinds only, never SDP text, signatures or events.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -14,11 +15,14 @@ use std::time::Instant;
 use amorph_core::signal::{
     ConnId, Counters, Directory, DirectoryLimits, ErrorCode, Output, RelayMessage, SignalPayload,
 };
+use amorph_core::store::MAX_SYNC_MESSAGE_BYTES;
 use axum::extract::ws::{close_code, CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, State};
 use axum::response::Response;
 use tokio::sync::{mpsc, watch};
 use tracing::{debug, info, warn};
+
+use crate::archive::{self, SharedArchive};
 
 /// Frames queued for one socket before it counts as too slow and is dropped.
 const OUTBOUND_QUEUE: usize = 64;
@@ -26,12 +30,15 @@ const OUTBOUND_QUEUE: usize = 64;
 /// What a connection task must write next.
 enum Outbound {
     Frame(String),
+    Binary(Vec<u8>),
     Close(ErrorCode),
 }
 
 struct Inner {
     directory: Directory,
     sockets: HashMap<ConnId, mpsc::Sender<Outbound>>,
+    /// Locked only while `inner` is (never the other way round), so the two cannot deadlock.
+    archive: SharedArchive,
 }
 
 /// Shared by every connection task and the health endpoint.
@@ -44,9 +51,9 @@ pub struct Hub {
 
 impl Hub {
     /// `shutdown` turning true makes every open socket close with "going away".
-    pub fn new(limits: DirectoryLimits, shutdown: watch::Receiver<bool>) -> Self {
+    pub fn new(limits: DirectoryLimits, archive: SharedArchive, shutdown: watch::Receiver<bool>) -> Self {
         Hub {
-            inner: Mutex::new(Inner { directory: Directory::new(limits), sockets: HashMap::new() }),
+            inner: Mutex::new(Inner { directory: Directory::new(limits), sockets: HashMap::new(), archive }),
             started: Instant::now(),
             next_conn: AtomicU64::new(1),
             shutdown,
@@ -59,6 +66,13 @@ impl Hub {
 
     pub fn counters(&self) -> Counters {
         self.lock().directory.counters()
+    }
+
+    /// Events in the archive and sync entries or messages it refused, for `/health`.
+    pub fn archive_counts(&self) -> (usize, u64) {
+        let inner = self.lock();
+        let archive = archive::lock(&inner.archive);
+        (archive.len(), archive.rejected_total())
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -89,6 +103,29 @@ impl Hub {
         inner.flush();
     }
 
+    /// A sync message from `conn`, for the archive once the directory admits it.
+    fn binary(&self, conn: ConnId, bytes: &[u8]) {
+        debug!(conn = conn.0, bytes = bytes.len(), "sync frame in");
+        let now_ms = self.now_ms();
+        let mut inner = self.lock();
+        let admitted = inner.directory.admit_binary(conn, bytes.len(), now_ms);
+        inner.flush();
+        let Ok(peer) = admitted else { return };
+        let outcome = archive::lock(&inner.archive).handle(peer, bytes, crate::now_ms());
+        if let Some(error) = &outcome.error {
+            info!(conn = conn.0, rejected = outcome.rejected, %error, "sync data refused");
+        }
+        for reply in outcome.replies {
+            inner.queue(conn, Outbound::Binary(reply));
+        }
+        let others: Vec<ConnId> = inner.directory.joined_connections().map(|(_, c)| c).filter(|c| *c != conn).collect();
+        for message in &outcome.forward {
+            for other in &others {
+                inner.queue(*other, Outbound::Binary(message.clone()));
+            }
+        }
+    }
+
     fn disconnect(&self, conn: ConnId) {
         let mut inner = self.lock();
         inner.sockets.remove(&conn);
@@ -111,15 +148,11 @@ impl Inner {
                             continue;
                         }
                     };
-                    let Some(socket) = self.sockets.get(&conn) else { continue };
-                    if socket.try_send(Outbound::Frame(text)).is_err() {
-                        warn!(
-                            conn = conn.0,
-                            queued = OUTBOUND_QUEUE,
-                            "socket too slow to read its frames; dropping it"
-                        );
-                        self.sockets.remove(&conn);
-                        self.directory.handle_disconnect(conn);
+                    self.queue(conn, Outbound::Frame(text));
+                    if matches!(message, RelayMessage::Welcome { .. }) {
+                        // A joined tab syncs with the archive first: it answers with what we lack.
+                        let step1 = archive::lock(&self.archive).sync_step1();
+                        self.queue(conn, Outbound::Binary(step1));
                     }
                 }
                 Output::Close { conn, code } => {
@@ -130,6 +163,18 @@ impl Inner {
                     }
                 }
             }
+        }
+    }
+}
+
+impl Inner {
+    /// Queues a frame for `conn`; a socket whose queue is full is too slow and is dropped.
+    fn queue(&mut self, conn: ConnId, frame: Outbound) {
+        let Some(socket) = self.sockets.get(&conn) else { return };
+        if socket.try_send(frame).is_err() {
+            warn!(conn = conn.0, queued = OUTBOUND_QUEUE, "socket too slow to read its frames; dropping it");
+            self.sockets.remove(&conn);
+            self.directory.handle_disconnect(conn);
         }
     }
 }
@@ -171,9 +216,9 @@ pub async fn upgrade(
     upgrade: WebSocketUpgrade,
 ) -> Response {
     let max_frame_bytes = hub.lock().directory.limits().max_frame_bytes;
-    // Frames a little over the limit reach the directory and get a `too_large` reply; far larger
-    // ones are cut off by the WebSocket layer (close code 1009) before they are buffered.
-    let cap = max_frame_bytes.saturating_mul(4).max(64 * 1024);
+    // Frames a little over the limit (text or binary) reach the directory and get a `too_large`
+    // reply; far larger ones are cut off by the WebSocket layer (close code 1009) before they are buffered.
+    let cap = max_frame_bytes.saturating_mul(4).max(MAX_SYNC_MESSAGE_BYTES + 64 * 1024);
     upgrade.max_message_size(cap).max_frame_size(cap).on_upgrade(move |socket| run(hub, socket, remote))
 }
 
@@ -192,7 +237,7 @@ async fn run(hub: Arc<Hub>, mut socket: WebSocket, remote: SocketAddr) {
         tokio::select! {
             incoming = socket.recv() => match incoming {
                 Some(Ok(Message::Text(text))) => hub.frame(conn, text.as_str()),
-                Some(Ok(Message::Binary(bytes))) => hub.frame(conn, &String::from_utf8_lossy(&bytes)),
+                Some(Ok(Message::Binary(bytes))) => hub.binary(conn, &bytes),
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
                 Some(Ok(Message::Close(_))) | None => break "peer closed",
                 Some(Err(error)) => {
@@ -203,6 +248,11 @@ async fn run(hub: Arc<Hub>, mut socket: WebSocket, remote: SocketAddr) {
             next = outbound.recv() => match next {
                 Some(Outbound::Frame(text)) => {
                     if socket.send(Message::Text(text.into())).await.is_err() {
+                        break "send failed";
+                    }
+                }
+                Some(Outbound::Binary(bytes)) => {
+                    if socket.send(Message::Binary(bytes.into())).await.is_err() {
                         break "send failed";
                     }
                 }

@@ -34,11 +34,15 @@ async fn send(socket: &mut Socket, message: &ClientMessage) {
     socket.send(Message::text(text)).await.expect("send frame");
 }
 
+/// The next signaling frame; binary frames (the archive's sync messages, see archive.rs) are skipped.
 async fn recv(socket: &mut Socket) -> RelayMessage {
-    let frame = timeout(WAIT, socket.next()).await.expect("frame in time").expect("socket open").expect("frame");
-    match frame {
-        Message::Text(text) => serde_json::from_str(text.as_str()).expect("relay frames parse"),
-        other => panic!("expected a text frame, got {other:?}"),
+    loop {
+        let frame = timeout(WAIT, socket.next()).await.expect("frame in time").expect("socket open").expect("frame");
+        match frame {
+            Message::Text(text) => return serde_json::from_str(text.as_str()).expect("relay frames parse"),
+            Message::Binary(_) => continue,
+            other => panic!("expected a text frame, got {other:?}"),
+        }
     }
 }
 

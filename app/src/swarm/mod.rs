@@ -1,5 +1,6 @@
 //! The swarm as this tab sees it: the event store, the table of links to peers, and the glue
-//! between relay signaling, WebRTC links, the store and the UI.
+//! between relay signaling, WebRTC links, the store and the UI. The relay connection is a sync
+//! link too (to the relay's archive, whose peer id is the genesis author's).
 //!
 //! Thin on purpose: every protocol decision about events (admission, sync replies, views) is made
 //! by `amorph_core`; this file only moves bytes between links and the store and publishes what
@@ -124,6 +125,9 @@ impl Swarm {
                 self.ui.swarm_problem.set(Some(genesis::other_swarm_message(self.store.genesis(), &served)));
             }
             RelayEvent::Welcome(peers) => {
+                // The relay's archive is a peer like any other: open the sync with our state vector.
+                let step1 = self.store.sync_step1();
+                self.send_to_relay(&step1);
                 for peer in peers {
                     if peer != self.me && !self.links.contains_key(&peer) && self.links.len() < MAX_LINKS {
                         self.start_offer(peer);
@@ -131,6 +135,10 @@ impl Swarm {
                 }
             }
             RelayEvent::Signal { from, payload } => self.on_signal(from, payload),
+            RelayEvent::Sync(bytes) => {
+                let relay = self.store.genesis().author();
+                self.on_sync_message(relay, &bytes);
+            }
             RelayEvent::Refused { code, message } => {
                 self.ui.relay_note.set(Some(format!("relay refused: {message} ({code:?})")));
             }
@@ -211,16 +219,25 @@ impl Swarm {
         }
     }
 
+    /// One sync message from a link's peer, or from the relay's archive (`peer` = the genesis author).
     fn on_sync_message(&mut self, peer: PeerId, bytes: &[u8]) {
         let outcome = self.store.handle_message(peer, bytes, now_ms());
-        if let Some(id) = self.links.get(&peer).map(|l| l.id) {
-            // Replies to a sync step 1 may carry events of ours.
+        let from_relay = peer == self.store.genesis().author();
+        // Replies to a sync step 1 may carry events of ours.
+        if from_relay {
+            for reply in outcome.replies {
+                self.send_own(Dest::Relay(reply));
+            }
+        } else if let Some(id) = self.links.get(&peer).map(|l| l.id) {
             for reply in outcome.replies {
                 self.send_own(Dest::Link { peer, id, bytes: reply });
             }
         }
         for message in &outcome.forward {
             self.send_to_all(message, Some(peer));
+            if !from_relay {
+                self.send_to_relay(message);
+            }
         }
         if let Some(error) = &outcome.error {
             web_sys::console::warn_1(&format!("refused sync data from {}: {error}", peer.short()).into());
@@ -236,6 +253,13 @@ impl Swarm {
     /// Sends on every open link except `except`; returns on how many it went out.
     fn send_to_all(&self, message: &[u8], except: Option<PeerId>) -> usize {
         self.links.values().filter(|l| Some(l.peer) != except && l.send(message)).count()
+    }
+
+    /// Sends a sync message to the relay's archive if joined (else it catches up on the next join).
+    fn send_to_relay(&self, message: &[u8]) {
+        if let Some(relay) = &self.relay {
+            relay.send_sync(message);
+        }
     }
 
     /// Signs and stores a new event of ours and shows it at once; it goes out on the links once

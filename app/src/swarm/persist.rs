@@ -44,8 +44,10 @@ pub(super) struct Held {
 }
 
 pub(super) enum Dest {
-    /// Every open link.
+    /// Every open link and the relay.
     All(Vec<u8>),
+    /// The relay's archive, if joined.
+    Relay(Vec<u8>),
     /// The link `id` to `peer`, if it is still that one.
     Link { peer: PeerId, id: u64, bytes: Vec<u8> },
 }
@@ -71,6 +73,10 @@ impl Swarm {
         match to {
             Dest::All(bytes) => {
                 self.send_to_all(&bytes, None);
+                self.send_to_relay(&bytes);
+            }
+            Dest::Relay(bytes) => {
+                self.send_to_relay(&bytes);
             }
             Dest::Link { peer, id, bytes } => {
                 if let Some(link) = self.links.get(&peer).filter(|l| l.id == id) {

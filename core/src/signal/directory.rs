@@ -4,7 +4,8 @@
 //! Inputs are `handle_connect`, `handle_frame` and `handle_disconnect`, each with the caller's
 //! `now_ms`; after every input the caller drains `poll_output` and performs the sends and closes.
 //! Never touches sockets, clocks or randomness: the relay passes the challenge nonce in.
-//! Never reads a payload: signals are forwarded as they came, so the relay only introduces peers.
+//! Never reads a payload: signals are forwarded as they came. Binary frames (sync messages for
+//! the relay's archive) are only admitted here (joined, size, rate); their bytes are the caller's.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::net::IpAddr;
@@ -15,6 +16,7 @@ use super::messages::{
     join_proof_bytes, ClientMessage, ErrorCode, RelayMessage, SignalPayload, MAX_SIGNAL_FRAME_BYTES,
 };
 use crate::identity::PeerId;
+use crate::store::MAX_SYNC_MESSAGE_BYTES;
 
 /// One transport connection (a WebSocket), numbered by the adapter. Never reuse a live id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -200,24 +202,45 @@ impl Directory {
             return;
         }
         if !state.bucket.take(limits, now_ms) {
-            let first = !state.bucket.warned;
-            state.bucket.warned = true;
-            if first {
-                let message = format!(
-                    "more than {} frames per second (burst {}); frames are dropped until you slow down",
-                    limits.frames_per_second, limits.frame_burst
-                );
-                self.refuse(conn, ErrorCode::RateLimited, message);
-            } else {
-                *self.refused.slot(ErrorCode::RateLimited) += 1;
-            }
-            return;
+            return self.rate_limited(conn);
         }
         match serde_json::from_str::<ClientMessage>(text) {
             Ok(ClientMessage::Join { peer, signature }) => self.join(conn, &peer, &signature),
             Ok(ClientMessage::Signal { to, payload }) => self.signal(conn, &to, payload),
             Err(error) => self.refuse(conn, ErrorCode::BadMessage, format!("not a signaling frame: {error}")),
         }
+    }
+
+    /// A binary frame of `len` bytes arrived on `conn`: a sync message for the relay's archive.
+    /// Returns the peer it came from when the caller may hand it to the store; otherwise the
+    /// refusal (if any is due) is already queued in `poll_output` and the error says which.
+    /// Binary frames share the text frames' token bucket; one over `MAX_SYNC_MESSAGE_BYTES` gets
+    /// `too_large` and closes the connection, one before joining gets `not_joined`.
+    pub fn admit_binary(&mut self, conn: ConnId, len: usize, now_ms: u64) -> Result<PeerId, ErrorCode> {
+        let limits = &self.limits;
+        let Some(state) = self.conns.get_mut(&conn) else { return Err(ErrorCode::NotJoined) };
+        if len > MAX_SYNC_MESSAGE_BYTES {
+            let message = format!("binary frame of {len} bytes exceeds the limit of {MAX_SYNC_MESSAGE_BYTES}");
+            self.refuse_and_close(conn, ErrorCode::TooLarge, message);
+            return Err(ErrorCode::TooLarge);
+        }
+        if !state.bucket.take(limits, now_ms) {
+            self.rate_limited(conn);
+            return Err(ErrorCode::RateLimited);
+        }
+        match state.joined {
+            Some((peer, _)) => Ok(peer),
+            None => {
+                let message = "join before sending sync messages (answer the challenge with a join frame)";
+                self.refuse(conn, ErrorCode::NotJoined, message.to_string());
+                Err(ErrorCode::NotJoined)
+            }
+        }
+    }
+
+    /// The connections of joined peers, in no particular order.
+    pub fn joined_connections(&self) -> impl Iterator<Item = (PeerId, ConnId)> + '_ {
+        self.peers.iter().map(|(peer, conn)| (*peer, *conn))
     }
 
     /// The transport connection is gone. Unknown ids (already closed by the directory) are ignored.
@@ -294,6 +317,20 @@ impl Directory {
             Some(target) => self.send(target, RelayMessage::Signal { from: from.0.to_did(), payload }),
             None => self.refuse(conn, ErrorCode::UnknownPeer, format!("{to} is not joined to this relay")),
         }
+    }
+
+    /// A frame on `conn` found its token bucket empty: the first one in a row gets a reply.
+    fn rate_limited(&mut self, conn: ConnId) {
+        let Some(state) = self.conns.get_mut(&conn) else { return };
+        if std::mem::replace(&mut state.bucket.warned, true) {
+            *self.refused.slot(ErrorCode::RateLimited) += 1;
+            return;
+        }
+        let message = format!(
+            "more than {} frames per second (burst {}); frames are dropped until you slow down",
+            self.limits.frames_per_second, self.limits.frame_burst
+        );
+        self.refuse(conn, ErrorCode::RateLimited, message);
     }
 
     /// Drops every trace of `conn`; no output.

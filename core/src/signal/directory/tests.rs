@@ -285,3 +285,34 @@ fn counters_serialize_with_wire_code_names() {
         assert!(refused.contains_key(name.as_str().unwrap()), "{name}");
     }
 }
+
+#[test]
+fn binary_frames_need_a_join_and_a_sane_size() {
+    let mut directory = Directory::new(DirectoryLimits::default());
+    connect(&mut directory, 1, ip(1));
+    assert_eq!(directory.admit_binary(ConnId(1), 10, 0), Err(ErrorCode::NotJoined));
+    assert!(error(ConnId(1), ErrorCode::NotJoined)(&drain(&mut directory)[0]));
+    join(&mut directory, 2, &id(2), 0);
+    assert_eq!(directory.admit_binary(ConnId(2), MAX_SYNC_MESSAGE_BYTES, 0), Ok(id(2).peer_id()));
+    assert!(drain(&mut directory).is_empty());
+    assert_eq!(directory.joined_connections().collect::<Vec<_>>(), vec![(id(2).peer_id(), ConnId(2))]);
+    assert_eq!(directory.admit_binary(ConnId(2), MAX_SYNC_MESSAGE_BYTES + 1, 0), Err(ErrorCode::TooLarge));
+    let out = drain(&mut directory);
+    assert!(error(ConnId(2), ErrorCode::TooLarge)(&out[0]), "{out:?}");
+    assert_eq!(out[1], close(ConnId(2), ErrorCode::TooLarge));
+    assert_eq!(directory.joined_connections().count(), 0);
+}
+
+#[test]
+fn binary_frames_share_the_token_bucket() {
+    let limits = DirectoryLimits { frames_per_second: 1, frame_burst: 2, ..DirectoryLimits::default() };
+    let mut directory = Directory::new(limits);
+    join(&mut directory, 1, &id(1), 0);
+    // The join took one token; one binary frame is left in the burst.
+    assert!(directory.admit_binary(ConnId(1), 8, 0).is_ok());
+    assert_eq!(directory.admit_binary(ConnId(1), 8, 0), Err(ErrorCode::RateLimited));
+    assert!(error(ConnId(1), ErrorCode::RateLimited)(&drain(&mut directory)[0]));
+    directory.handle_frame(ConnId(1), "not json", 0);
+    assert!(drain(&mut directory).is_empty(), "a text frame finds the same empty bucket");
+    assert!(directory.admit_binary(ConnId(1), 8, 1_000).is_ok());
+}
