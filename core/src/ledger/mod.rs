@@ -65,6 +65,13 @@ pub struct Totals {
     pub stakes: u64,
 }
 
+/// Where a task's locked money sits.
+#[derive(Clone, Copy)]
+enum Pot {
+    Escrow,
+    Stake,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Ledger {
     balances: BTreeMap<PeerId, u64>,
@@ -163,12 +170,7 @@ impl Ledger {
 
     /// Moves a task's payment from the requester's balance into the task's escrow.
     pub fn lock_escrow(&mut self, at_ms: u64, task: EventId, payer: PeerId, amount: u64) -> Result<(), LedgerError> {
-        if self.escrows.contains_key(&task) {
-            return Err(LedgerError::EscrowExists(task));
-        }
-        self.debit(at_ms, payer, amount, EntryKind::EscrowLocked, None, Some(task))?;
-        self.escrows.insert(task, Lock { owner: payer, amount });
-        Ok(())
+        self.lock(Pot::Escrow, at_ms, task, payer, amount)
     }
 
     /// Gives the requester back everything in the escrow above `keep` (an award below the budget).
@@ -221,11 +223,28 @@ impl Ledger {
 
     /// Moves a claimant's stake from its balance into the task's stake.
     pub fn lock_stake(&mut self, at_ms: u64, task: EventId, staker: PeerId, amount: u64) -> Result<(), LedgerError> {
-        if self.stakes.contains_key(&task) {
-            return Err(LedgerError::StakeExists(task));
+        self.lock(Pot::Stake, at_ms, task, staker, amount)
+    }
+
+    /// Moves `amount` from `owner`'s balance into the task's escrow or stake (one of each per task).
+    fn lock(&mut self, pot: Pot, at_ms: u64, task: EventId, owner: PeerId, amount: u64) -> Result<(), LedgerError> {
+        let (exists, kind) = match pot {
+            Pot::Escrow => {
+                (self.escrows.contains_key(&task).then_some(LedgerError::EscrowExists(task)), EntryKind::EscrowLocked)
+            }
+            Pot::Stake => {
+                (self.stakes.contains_key(&task).then_some(LedgerError::StakeExists(task)), EntryKind::StakeLocked)
+            }
+        };
+        if let Some(error) = exists {
+            return Err(error);
         }
-        self.debit(at_ms, staker, amount, EntryKind::StakeLocked, None, Some(task))?;
-        self.stakes.insert(task, Lock { owner: staker, amount });
+        self.debit(at_ms, owner, amount, kind, None, Some(task))?;
+        let locks = match pot {
+            Pot::Escrow => &mut self.escrows,
+            Pot::Stake => &mut self.stakes,
+        };
+        locks.insert(task, Lock { owner, amount });
         Ok(())
     }
 
