@@ -93,16 +93,7 @@ async fn served_genesis(relay: &Relay) -> SignedEvent {
 async fn stop(relay: &mut Relay) {
     let pid = relay.child.id().to_string();
     assert!(Command::new("kill").args(["-TERM", &pid]).status().expect("run kill").success());
-    let exit = timeout(WAIT, async {
-        loop {
-            if let Some(status) = relay.child.try_wait().expect("poll the relay process") {
-                return status;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    })
-    .await
-    .expect("relay exits in time");
+    let exit = relay.exited().await;
     assert!(exit.success(), "relay exited with {exit}");
 }
 

@@ -4,7 +4,6 @@
 mod support;
 
 use std::process::Command;
-use std::time::Duration;
 
 use amorph_core::identity::Identity;
 use amorph_core::signal::{join_proof_bytes, ClientMessage, ErrorCode, RelayMessage, SignalPayload};
@@ -112,15 +111,6 @@ async fn relay_introduces_peers_and_enforces_its_rules() {
         Some(Ok(Message::Close(Some(frame)))) => assert_eq!(u16::from(frame.code), 1001),
         other => panic!("expected a going-away close, got {other:?}"),
     }
-    let exit = timeout(WAIT, async {
-        loop {
-            if let Some(status) = relay.child.try_wait().expect("poll the relay process") {
-                return status;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    })
-    .await
-    .expect("relay exits in time");
+    let exit = relay.exited().await;
     assert!(exit.success(), "relay exited with {exit}");
 }

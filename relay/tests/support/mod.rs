@@ -99,6 +99,20 @@ impl Relay {
         (status, String::from_utf8(body).expect("a text body"))
     }
 
+    /// Waits (up to `WAIT`) for the relay process to exit, e.g. after a SIGTERM.
+    pub async fn exited(&mut self) -> std::process::ExitStatus {
+        timeout(WAIT, async {
+            loop {
+                if let Some(status) = self.child.try_wait().expect("poll the relay process") {
+                    return status;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+        .await
+        .expect("relay exits in time")
+    }
+
     pub async fn health(&self) -> Value {
         let (status, body) = self.get("/health").await;
         assert_eq!(status, 200);
