@@ -4,98 +4,12 @@
 
 mod support;
 
-use std::process::Command;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use amorph_core::events::{Event, Heartbeat, SignedEvent};
-use amorph_core::identity::Identity;
-use amorph_core::signal::{join_proof_bytes, ClientMessage, ErrorCode, RelayMessage};
-use amorph_core::store::EventStore;
-use futures_util::{SinkExt, StreamExt};
-use tokio::net::TcpStream;
+use amorph_core::events::{Event, Heartbeat};
 use tokio::time::timeout;
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{connect_async, MaybeTlsStream, WebSocketStream};
 
-use support::{app_dir, run_to_exit, Relay, TempDir, WAIT};
-
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
-
-fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).expect("clock after 1970")
-}
-
-async fn next_frame(socket: &mut Socket) -> Message {
-    timeout(WAIT, socket.next()).await.expect("frame in time").expect("socket open").expect("frame")
-}
-
-async fn recv_text(socket: &mut Socket) -> RelayMessage {
-    match next_frame(socket).await {
-        Message::Text(text) => serde_json::from_str(text.as_str()).expect("relay frames parse"),
-        other => panic!("expected a text frame, got {other:?}"),
-    }
-}
-
-async fn recv_binary(socket: &mut Socket) -> Vec<u8> {
-    match next_frame(socket).await {
-        Message::Binary(bytes) => bytes.to_vec(),
-        other => panic!("expected a binary frame, got {other:?}"),
-    }
-}
-
-/// A tab with its own store: joins, and checks the relay opens with its sync step 1.
-struct Tab {
-    socket: Socket,
-    store: EventStore,
-    identity: Identity,
-    relay_peer: amorph_core::identity::PeerId,
-}
-
-impl Tab {
-    async fn join(relay: &Relay, genesis: &SignedEvent, seed: u8) -> Tab {
-        let (mut socket, _) = connect_async(format!("ws://{}/signal", relay.addr)).await.expect("WebSocket upgrade");
-        let RelayMessage::Challenge { nonce } = recv_text(&mut socket).await else { panic!("expected a challenge") };
-        socket.send(Message::binary(b"too early".to_vec())).await.expect("send");
-        let refused = recv_text(&mut socket).await;
-        assert!(matches!(refused, RelayMessage::Error { code: ErrorCode::NotJoined, .. }), "{refused:?}");
-        let identity = Identity::from_seed([seed; 32]);
-        let signature = hex::encode(identity.sign(&join_proof_bytes(&nonce)));
-        let join = ClientMessage::Join { peer: identity.peer_id().to_did(), signature };
-        socket.send(Message::text(serde_json::to_string(&join).expect("encode"))).await.expect("send join");
-        assert!(matches!(recv_text(&mut socket).await, RelayMessage::Welcome { .. }));
-        let mut store = EventStore::new(u64::from(seed) * 1_000 + 1, genesis).expect("a store of the swarm");
-        let relay_peer = genesis.author();
-        let step1 = recv_binary(&mut socket).await;
-        let outcome = store.handle_message(relay_peer, &step1, now_ms());
-        assert_eq!((outcome.rejected, outcome.replies.len()), (0, 1), "the relay opens with a step 1: {outcome:?}");
-        Tab { socket, store, identity, relay_peer }
-    }
-
-    async fn send(&mut self, message: Vec<u8>) {
-        self.socket.send(Message::binary(message)).await.expect("send a sync message");
-    }
-
-    /// Sends our step 1 and applies the relay's step 2.
-    async fn pull(&mut self) {
-        self.send(self.store.sync_step1()).await;
-        let step2 = recv_binary(&mut self.socket).await;
-        let outcome = self.store.handle_message(self.relay_peer, &step2, now_ms());
-        assert_eq!(outcome.rejected, 0, "{outcome:?}");
-    }
-}
-
-async fn served_genesis(relay: &Relay) -> SignedEvent {
-    let (status, _, body) = relay.get_bytes("/genesis").await;
-    assert_eq!(status, 200);
-    SignedEvent::admit(&body, now_ms()).expect("the served genesis admits")
-}
-
-async fn stop(relay: &mut Relay) {
-    let pid = relay.child.id().to_string();
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().expect("run kill").success());
-    let exit = relay.exited().await;
-    assert!(exit.success(), "relay exited with {exit}");
-}
+use support::{app_dir, now_ms, recv_binary, run_to_exit, served_genesis, stop, Relay, Tab, TempDir, WAIT};
 
 #[tokio::test]
 async fn the_relay_keeps_the_swarms_history_across_restarts() {

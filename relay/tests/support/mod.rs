@@ -1,5 +1,6 @@
 //! The built `amorph-relay` binary as a child process of a test: temporary app and data
-//! directories, the startup line, plain HTTP GETs. Shared by the relay's integration tests.
+//! directories, the startup line, plain HTTP GETs, and tabs that join `/signal` with a store of
+//! their own. Shared by the relay's integration tests.
 
 #![allow(dead_code)] // each test binary uses a different part
 
@@ -7,12 +8,19 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use amorph_core::events::SignedEvent;
+use amorph_core::identity::{Identity, PeerId};
+use amorph_core::signal::{join_proof_bytes, ClientMessage, ErrorCode, RelayMessage};
+use amorph_core::store::EventStore;
+use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::timeout;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{connect_async, MaybeTlsStream, WebSocketStream};
 
 pub const WAIT: Duration = Duration::from_secs(5);
 
@@ -125,4 +133,96 @@ impl Drop for Relay {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+pub fn now_ms() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).expect("clock after 1970")
+}
+
+async fn next_frame(socket: &mut Socket) -> Message {
+    timeout(WAIT, socket.next()).await.expect("frame in time").expect("socket open").expect("frame")
+}
+
+pub async fn recv_text(socket: &mut Socket) -> RelayMessage {
+    match next_frame(socket).await {
+        Message::Text(text) => serde_json::from_str(text.as_str()).expect("relay frames parse"),
+        other => panic!("expected a text frame, got {other:?}"),
+    }
+}
+
+pub async fn recv_binary(socket: &mut Socket) -> Vec<u8> {
+    match next_frame(socket).await {
+        Message::Binary(bytes) => bytes.to_vec(),
+        other => panic!("expected a binary frame, got {other:?}"),
+    }
+}
+
+/// A tab with its own store: joins, and checks the relay opens with its sync step 1.
+pub struct Tab {
+    pub socket: Socket,
+    pub store: EventStore,
+    pub identity: Identity,
+    pub relay_peer: PeerId,
+}
+
+impl Tab {
+    pub async fn join(relay: &Relay, genesis: &SignedEvent, seed: u8) -> Tab {
+        let (mut socket, _) = connect_async(format!("ws://{}/signal", relay.addr)).await.expect("WebSocket upgrade");
+        let RelayMessage::Challenge { nonce } = recv_text(&mut socket).await else { panic!("expected a challenge") };
+        socket.send(Message::binary(b"too early".to_vec())).await.expect("send");
+        let refused = recv_text(&mut socket).await;
+        assert!(matches!(refused, RelayMessage::Error { code: ErrorCode::NotJoined, .. }), "{refused:?}");
+        let identity = Identity::from_seed([seed; 32]);
+        let signature = hex::encode(identity.sign(&join_proof_bytes(&nonce)));
+        let join = ClientMessage::Join { peer: identity.peer_id().to_did(), signature };
+        socket.send(Message::text(serde_json::to_string(&join).expect("encode"))).await.expect("send join");
+        assert!(matches!(recv_text(&mut socket).await, RelayMessage::Welcome { .. }));
+        let mut store = EventStore::new(u64::from(seed) * 1_000 + 1, genesis).expect("a store of the swarm");
+        let relay_peer = genesis.author();
+        let step1 = recv_binary(&mut socket).await;
+        let outcome = store.handle_message(relay_peer, &step1, now_ms());
+        assert_eq!((outcome.rejected, outcome.replies.len()), (0, 1), "the relay opens with a step 1: {outcome:?}");
+        Tab { socket, store, identity, relay_peer }
+    }
+
+    pub async fn send(&mut self, message: Vec<u8>) {
+        self.socket.send(Message::binary(message)).await.expect("send a sync message");
+    }
+
+    /// Sends our step 1 and applies the relay's step 2.
+    pub async fn pull(&mut self) {
+        self.send(self.store.sync_step1()).await;
+        self.apply_next().await;
+    }
+
+    /// Applies the next binary frame from the relay; returns how many events it added.
+    pub async fn apply_next(&mut self) -> usize {
+        let message = recv_binary(&mut self.socket).await;
+        let outcome = self.store.handle_message(self.relay_peer, &message, now_ms());
+        assert_eq!(outcome.rejected, 0, "{outcome:?}");
+        outcome.added
+    }
+
+    /// Asserts that the relay sends nothing more for a while.
+    pub async fn assert_quiet(&mut self) {
+        if let Ok(frame) = timeout(Duration::from_millis(300), self.socket.next()).await {
+            panic!("expected no more frames, got {frame:?}");
+        }
+    }
+}
+
+pub async fn served_genesis(relay: &Relay) -> SignedEvent {
+    let (status, _, body) = relay.get_bytes("/genesis").await;
+    assert_eq!(status, 200);
+    SignedEvent::admit(&body, now_ms()).expect("the served genesis admits")
+}
+
+/// Stops the relay with SIGTERM and checks it exits cleanly (saving its archive).
+pub async fn stop(relay: &mut Relay) {
+    let pid = relay.child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().expect("run kill").success());
+    let exit = relay.exited().await;
+    assert!(exit.success(), "relay exited with {exit}");
 }
