@@ -4,14 +4,15 @@
 //! Owns that file. Loads it at start (a file that cannot be read or parsed is an error naming it,
 //! and the relay stops without touching it); saves the whole store atomically (temporary file,
 //! then rename) at most once a second after a change, and once more on shutdown. Makes no sync
-//! decision of its own: admission and replies are the store's.
+//! decision of its own: admission and replies are the store's. Publishes only what the relay signs
+//! (its welcome grants, see `grants`).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use amorph_core::events::SignedEvent;
-use amorph_core::identity::PeerId;
+use amorph_core::events::{Event, EventError, SignedEvent};
+use amorph_core::identity::{Identity, PeerId};
 use amorph_core::store::{EventStore, StoreError, SyncOutcome};
 use tokio::sync::watch;
 use tracing::{info, warn};
@@ -70,6 +71,18 @@ impl Archive {
 
     pub fn rejected_total(&self) -> u64 {
         self.store.rejected_total()
+    }
+
+    /// Admitted events in id order.
+    pub fn events(&self) -> impl Iterator<Item = &SignedEvent> {
+        self.store.events()
+    }
+
+    /// Signs `event` as `identity` into the log; returns the sync update for every joined tab.
+    pub fn publish(&mut self, identity: &Identity, now_ms: u64, event: Event) -> Result<Vec<u8>, EventError> {
+        let (_, update) = self.store.publish(identity, now_ms, event)?;
+        self.unsaved = true;
+        Ok(update)
     }
 
     /// The opening message for a newly joined tab.

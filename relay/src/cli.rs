@@ -1,10 +1,13 @@
-//! Command-line flags of `amorph-relay` and how they map to a bind address, a data directory and
-//! directory limits.
+//! Command-line flags of `amorph-relay` and how they map to a bind address, a data directory,
+//! directory limits and the welcome-grant policy.
 
 use std::path::PathBuf;
 
+use amorph_core::events::MAX_AMOUNT;
 use amorph_core::signal::DirectoryLimits;
 use clap::Parser;
+
+use crate::grants::GrantPolicy;
 
 /// Serves the built Amorph app and introduces peers to each other over `/signal`.
 #[derive(Debug, Parser)]
@@ -47,6 +50,15 @@ pub struct Cli {
     /// Other peers listed to a newcomer in its welcome.
     #[arg(long, default_value_t = DirectoryLimits::default().welcome_peers)]
     pub welcome_peers: usize,
+    /// Credits the relay (the swarm's issuer) grants once to each new identity that joins, so a
+    /// newcomer can post a paid task or stake a claim; 0 grants nothing. Anyone can make new
+    /// identities: --grants-per-ip-per-day bounds what one address collects.
+    #[arg(long, value_name = "AMOUNT", default_value_t = 0, value_parser = clap::value_parser!(u64).range(..=MAX_AMOUNT))]
+    pub grant_newcomers: u64,
+    /// New identities one IP address (for IPv6, one /64) may get welcome grants for per UTC day;
+    /// later newcomers from it that day get none (restarting the relay resets the counts).
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    pub grants_per_ip_per_day: u32,
 }
 
 impl Cli {
@@ -79,6 +91,12 @@ impl Cli {
             welcome_peers: self.welcome_peers,
         }
     }
+
+    /// The welcome-grant policy; `None` when `--grant-newcomers` is 0.
+    pub fn grants(&self) -> Option<GrantPolicy> {
+        (self.grant_newcomers > 0)
+            .then_some(GrantPolicy { amount: self.grant_newcomers, per_ip_per_day: self.grants_per_ip_per_day })
+    }
 }
 
 fn at_least(minimum: usize, value: &str) -> Result<usize, String> {
@@ -107,6 +125,7 @@ mod tests {
         assert_eq!(cli.limits(), DirectoryLimits::default());
         assert_eq!((cli.bind_host(), cli.port), ("127.0.0.1", 8080));
         assert_eq!(cli.swarm_name, "Amorph");
+        assert_eq!((cli.grants(), cli.grants_per_ip_per_day), (None, 5), "no grants unless asked");
         let chosen = Cli::parse_from(["amorph-relay", "--data-dir", "/srv/relay"]);
         assert_eq!(chosen.data_dir(), Some(PathBuf::from("/srv/relay")));
     }
@@ -117,5 +136,17 @@ mod tests {
         assert!(Cli::try_parse_from(["amorph-relay", "--lan", "--host", "::1"]).is_err());
         assert!(Cli::try_parse_from(["amorph-relay", "--max-peers", "0"]).is_err());
         assert!(Cli::try_parse_from(["amorph-relay", "--max-frame-bytes", "10"]).is_err());
+    }
+
+    #[test]
+    fn grants_are_bounded_by_the_largest_amount_and_one_a_day_at_least() {
+        let cli = Cli::parse_from(["amorph-relay", "--grant-newcomers", "100", "--grants-per-ip-per-day", "2"]);
+        assert_eq!(cli.grants(), Some(GrantPolicy { amount: 100, per_ip_per_day: 2 }));
+        let largest = MAX_AMOUNT.to_string();
+        assert!(Cli::try_parse_from(["amorph-relay", "--grant-newcomers", &largest]).is_ok());
+        let too_much = (MAX_AMOUNT + 1).to_string();
+        assert!(Cli::try_parse_from(["amorph-relay", "--grant-newcomers", &too_much]).is_err());
+        assert!(Cli::try_parse_from(["amorph-relay", "--grant-newcomers", "-1"]).is_err());
+        assert!(Cli::try_parse_from(["amorph-relay", "--grants-per-ip-per-day", "0"]).is_err());
     }
 }

@@ -46,6 +46,8 @@ pub enum DataDirError {
 
 /// The genesis of the relay's swarm, as stored in the data directory (signed by `identity.seed`).
 pub struct Founder {
+    /// The relay's identity (from `identity.seed`): the genesis author, issuer and treasury.
+    pub identity: Identity,
     pub genesis: SignedEvent,
     /// The encoded envelope, exactly as `genesis.bin` holds it and `/genesis` serves it.
     pub genesis_bytes: Vec<u8>,
@@ -59,6 +61,14 @@ impl Founder {
         match &self.genesis.event {
             Event::Genesis(genesis) => &genesis.name,
             _ => "",
+        }
+    }
+
+    /// Whether the genesis lists the relay among its issuers (only issuers' grants create credits).
+    pub fn is_issuer(&self) -> bool {
+        match &self.genesis.event {
+            Event::Genesis(genesis) => genesis.issuers.contains(&self.identity.peer_id()),
+            _ => false,
         }
     }
 }
@@ -84,9 +94,9 @@ pub fn open_or_found(dir: &Path, swarm_name: &str, now_ms: u64) -> Result<Founde
         None => (Identity::from_seed(random()?), true),
     };
     if let Some(bytes) = stored_genesis {
-        let genesis =
-            check_genesis(&bytes, &identity, now_ms).map_err(|why| DataDirError::Corrupt { path: genesis_path, why })?;
-        return Ok(Founder { genesis, genesis_bytes: bytes, founded_now: false });
+        let genesis = check_genesis(&bytes, &identity, now_ms)
+            .map_err(|why| DataDirError::Corrupt { path: genesis_path, why })?;
+        return Ok(Founder { identity, genesis, genesis_bytes: bytes, founded_now: false });
     }
     let replica = u64::from_le_bytes(random()?) & REPLICA_MASK;
     let body = Event::Genesis(Genesis::with_defaults(swarm_name, identity.peer_id()));
@@ -98,7 +108,7 @@ pub fn open_or_found(dir: &Path, swarm_name: &str, now_ms: u64) -> Result<Founde
     }
     let genesis_bytes = genesis.encode();
     write_atomically(&genesis_path, &genesis_bytes)?;
-    Ok(Founder { genesis, genesis_bytes, founded_now: true })
+    Ok(Founder { identity, genesis, genesis_bytes, founded_now: true })
 }
 
 /// A stored genesis must admit as a genesis founded by this relay's identity.
@@ -179,6 +189,7 @@ mod tests {
         let first = open_or_found(&dir, "Test swarm", NOW).unwrap();
         assert!(first.founded_now);
         assert_eq!(first.swarm_name(), "Test swarm");
+        assert!(first.is_issuer(), "the founder issues the swarm's credits");
         let again = open_or_found(&dir, "Another name", NOW + 1).unwrap();
         assert!(!again.founded_now);
         assert_eq!((again.genesis.id, again.swarm_name()), (first.genesis.id, "Test swarm"));
@@ -197,9 +208,7 @@ mod tests {
         let dir = temp_dir("damaged");
         open_or_found(&dir, "S", NOW).unwrap();
         fs::write(dir.join(GENESIS_FILE), b"garbage").unwrap();
-        let corrupt = |file: &str| {
-            matches!(open_or_found(&dir, "S", NOW), Err(DataDirError::Corrupt { path, .. }) if path.ends_with(file))
-        };
+        let corrupt = |file: &str| matches!(open_or_found(&dir, "S", NOW), Err(DataDirError::Corrupt { path, .. }) if path.ends_with(file));
         assert!(corrupt(GENESIS_FILE));
         assert_eq!(fs::read(dir.join(GENESIS_FILE)).unwrap(), b"garbage");
         fs::write(dir.join(SEED_FILE), [1; 31]).unwrap();

@@ -3,11 +3,13 @@
 //!
 //! Owns process concerns only: flags, logging, the data directory, binding, the startup line,
 //! graceful shutdown. The protocol lives in `amorph_core::signal::Directory` and the sync rules in
-//! `amorph_core::store`; the relay signs the genesis once and never authors any other event.
+//! `amorph_core::store`; the relay signs the genesis once and, with `--grant-newcomers`, a welcome
+//! grant for each new identity (`grants`); it authors no other event.
 
 mod archive;
 mod cli;
 mod data_dir;
+mod grants;
 mod server;
 mod signal;
 
@@ -26,6 +28,7 @@ use tracing_subscriber::EnvFilter;
 use crate::archive::{Archive, ArchiveError};
 use crate::cli::Cli;
 use crate::data_dir::DataDirError;
+use crate::grants::Faucet;
 use crate::signal::Hub;
 
 /// How long open sockets get to close after a shutdown signal.
@@ -39,6 +42,11 @@ enum RelayError {
     DataDir(#[from] DataDirError),
     #[error(transparent)]
     Archive(#[from] ArchiveError),
+    #[error(
+        "--grant-newcomers: this relay is not an issuer of its swarm's genesis, so its grants would \
+         create no credits; run without --grant-newcomers"
+    )]
+    NotIssuer,
     #[error("cannot listen on {host}:{port}: {source} (is another relay running? try --port 0)")]
     Bind { host: String, port: u16, source: std::io::Error },
     #[error("the server stopped: {0}")]
@@ -74,6 +82,20 @@ async fn run(cli: Cli) -> Result<(), RelayError> {
 
     let archive = Archive::open(&data_dir, &founder.genesis, now_ms())?;
     info!(events = archive.len(), "archive loaded");
+    let faucet = match cli.grants() {
+        Some(_) if !founder.is_issuer() => return Err(RelayError::NotIssuer),
+        Some(policy) => {
+            let faucet = Faucet::new(policy, founder.identity.clone(), archive.events());
+            info!(
+                amount = policy.amount,
+                per_ip_per_day = policy.per_ip_per_day,
+                granted_before = faucet.granted_count(),
+                "welcome grants on"
+            );
+            Some(faucet)
+        }
+        None => None,
+    };
     let archive = archive.shared();
 
     let host = cli.bind_host().to_string();
@@ -85,7 +107,7 @@ async fn run(cli: Cli) -> Result<(), RelayError> {
     let bound = listener.local_addr().map_err(|source| RelayError::Bind { host, port: cli.port, source })?;
 
     let (stop, stopped) = watch::channel(false);
-    let hub = Arc::new(Hub::new(cli.limits(), archive.clone(), stopped.clone()));
+    let hub = Arc::new(Hub::new(cli.limits(), archive.clone(), faucet, stopped.clone()));
     let saver = tokio::spawn(archive::keep_saved(archive.clone(), stopped));
     let app = server::router(hub.clone(), &cli.app_dir, &founder);
 

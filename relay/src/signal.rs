@@ -1,6 +1,7 @@
 //! The `/signal` WebSocket: a thin adapter that feeds socket events into the core `Directory` and
 //! carries its outputs back to the sockets. Binary frames are sync messages: once the directory
 //! admits one, the archive's store handles it; replies go back, forwards go to every other tab.
+//! A newcomer's welcome may bring a welcome grant (see `grants`), sent to the other joined tabs.
 //!
 //! Owns the one `Directory` (behind a mutex, never held across an await), the clock it is driven
 //! with, the nonces it is given, and one bounded outbound queue per socket. Makes no protocol
@@ -12,6 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
+use amorph_core::identity::PeerId;
 use amorph_core::signal::{
     ConnId, Counters, Directory, DirectoryLimits, ErrorCode, Output, RelayMessage, SignalPayload,
 };
@@ -23,6 +25,7 @@ use tokio::sync::{mpsc, watch};
 use tracing::{debug, info, warn};
 
 use crate::archive::{self, SharedArchive};
+use crate::grants::{self, Faucet};
 
 /// Frames queued for one socket before it counts as too slow and is dropped.
 const OUTBOUND_QUEUE: usize = 64;
@@ -36,9 +39,17 @@ enum Outbound {
 
 struct Inner {
     directory: Directory,
-    sockets: HashMap<ConnId, mpsc::Sender<Outbound>>,
+    sockets: HashMap<ConnId, Socket>,
     /// Locked only while `inner` is (never the other way round), so the two cannot deadlock.
     archive: SharedArchive,
+    /// `None` when the relay grants nothing (`--grant-newcomers 0`).
+    faucet: Option<Faucet>,
+}
+
+/// One open socket: its outbound queue and the address it connected from.
+struct Socket {
+    sender: mpsc::Sender<Outbound>,
+    ip: IpAddr,
 }
 
 /// Shared by every connection task and the health endpoint.
@@ -51,9 +62,15 @@ pub struct Hub {
 
 impl Hub {
     /// `shutdown` turning true makes every open socket close with "going away".
-    pub fn new(limits: DirectoryLimits, archive: SharedArchive, shutdown: watch::Receiver<bool>) -> Self {
+    pub fn new(
+        limits: DirectoryLimits,
+        archive: SharedArchive,
+        faucet: Option<Faucet>,
+        shutdown: watch::Receiver<bool>,
+    ) -> Self {
+        let directory = Directory::new(limits);
         Hub {
-            inner: Mutex::new(Inner { directory: Directory::new(limits), sockets: HashMap::new(), archive }),
+            inner: Mutex::new(Inner { directory, sockets: HashMap::new(), archive, faucet }),
             started: Instant::now(),
             next_conn: AtomicU64::new(1),
             shutdown,
@@ -89,7 +106,7 @@ impl Hub {
         let conn = ConnId(self.next_conn.fetch_add(1, Ordering::Relaxed));
         let (sender, receiver) = mpsc::channel(OUTBOUND_QUEUE);
         let mut inner = self.lock();
-        inner.sockets.insert(conn, sender);
+        inner.sockets.insert(conn, Socket { sender, ip: addr });
         inner.directory.handle_connect(conn, addr, nonce, self.now_ms());
         inner.flush();
         Ok((conn, receiver))
@@ -149,17 +166,20 @@ impl Inner {
                         }
                     };
                     self.queue(conn, Outbound::Frame(text));
-                    if matches!(message, RelayMessage::Welcome { .. }) {
+                    if let RelayMessage::Welcome { you, .. } = &message {
                         // A joined tab syncs with the archive first: it answers with what we lack.
                         let step1 = archive::lock(&self.archive).sync_step1();
                         self.queue(conn, Outbound::Binary(step1));
+                        if let Ok(peer) = PeerId::from_did(you) {
+                            self.welcome_grant(conn, peer);
+                        }
                     }
                 }
                 Output::Close { conn, code } => {
                     info!(conn = conn.0, code = code_name(code), "closing connection");
                     if let Some(socket) = self.sockets.remove(&conn) {
                         // A full queue is fine: dropping the sender ends the socket after what is queued.
-                        let _ = socket.try_send(Outbound::Close(code));
+                        let _ = socket.sender.try_send(Outbound::Close(code));
                     }
                 }
             }
@@ -168,10 +188,25 @@ impl Inner {
 }
 
 impl Inner {
+    /// Grants the newcomer `peer` on `conn` its welcome credits if due, and sends the grant to
+    /// every other joined tab. The newcomer gets it in the sync step 2 it asks for right after the
+    /// welcome: the update alone would depend on the archive's earlier entries, which it lacks
+    /// until then, and the same entry arriving again in the step 2 would count as a refusal.
+    fn welcome_grant(&mut self, conn: ConnId, peer: PeerId) {
+        let (Some(faucet), Some(socket)) = (self.faucet.as_mut(), self.sockets.get(&conn)) else { return };
+        let mut archive = archive::lock(&self.archive);
+        let Some(update) = grants::welcome(faucet, &mut archive, peer, socket.ip, crate::now_ms()) else { return };
+        drop(archive);
+        let others: Vec<ConnId> = self.directory.joined_connections().map(|(_, c)| c).filter(|c| *c != conn).collect();
+        for other in others {
+            self.queue(other, Outbound::Binary(update.clone()));
+        }
+    }
+
     /// Queues a frame for `conn`; a socket whose queue is full is too slow and is dropped.
     fn queue(&mut self, conn: ConnId, frame: Outbound) {
         let Some(socket) = self.sockets.get(&conn) else { return };
-        if socket.try_send(frame).is_err() {
+        if socket.sender.try_send(frame).is_err() {
             warn!(conn = conn.0, queued = OUTBOUND_QUEUE, "socket too slow to read its frames; dropping it");
             self.sockets.remove(&conn);
             self.directory.handle_disconnect(conn);
