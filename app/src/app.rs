@@ -15,9 +15,12 @@ use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::components::{HardwarePanel, IdentityCard, KarmaTable, PeerList, StatusBar, TaskBoard};
+use crate::components::{
+    HardwarePanel, IdentityCard, JuryPanel, KarmaPanel, PeerList, StatusBar, TaskBoard, WalletCard,
+};
 use crate::storage::{Storage, KEY_EVENTS, KEY_SEED};
-use crate::swarm::{now_ms, Swarm, SwarmRef};
+use crate::swarm::{self, now_ms, Swarm, SwarmRef};
+use crate::timeline::TimelineItem;
 use crate::ui_state::Ui;
 use crate::{genesis, tab_slot, test_hooks, worker_client};
 
@@ -38,6 +41,11 @@ impl Actions {
             Some(swarm) => swarm.borrow_mut().publish(event),
             None => Err("still starting up; try again in a moment".to_string()),
         })
+    }
+
+    /// The signed timeline of `task`, in fold order (empty while starting up).
+    pub fn timeline(&self, task: EventId) -> Vec<TimelineItem> {
+        self.swarm.with_value(|swarm| swarm.as_ref().map(|s| s.borrow().timeline(&task)).unwrap_or_default())
     }
 }
 
@@ -66,9 +74,11 @@ pub fn App() -> impl IntoView {
             }}
             <main class="layout">
                 <IdentityCard />
+                <WalletCard />
                 <TaskBoard />
+                <JuryPanel />
+                <KarmaPanel />
                 <PeerList />
-                <KarmaTable />
                 <HardwarePanel />
             </main>
         </div>
@@ -97,8 +107,15 @@ async fn boot(ui: Ui, actions: Actions) {
             return;
         }
     };
+    let economy = match swarm::fold(&store) {
+        Ok(economy) => economy,
+        Err(e) => {
+            ui.swarm_problem.set(Some(format!("{e}: this swarm's events cannot be folded; nothing to show")));
+            return;
+        }
+    };
     // Shows the restored board and store status (`data-restored`).
-    let swarm = Swarm::new(identity, store, storage, ui);
+    let swarm = Swarm::new(identity, store, economy, storage, ui);
     Swarm::flush_when_hidden(&swarm);
     actions.swarm.set_value(Some(swarm.clone()));
     test_hooks::install_if_requested(&swarm);

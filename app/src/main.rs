@@ -9,6 +9,7 @@ mod storage;
 mod swarm;
 mod tab_slot;
 mod test_hooks;
+mod timeline;
 mod ui_state;
 mod worker_client;
 

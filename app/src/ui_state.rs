@@ -3,8 +3,11 @@
 //! Owns what is shown, never how it is computed: the swarm, the relay client and the worker
 //! client write these signals; components only read them (and call `Actions`).
 
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use amorph_core::economy::EconomyViews;
 use amorph_core::identity::PeerId;
-use amorph_core::views::{Karma, TaskView};
 use amorph_core::wire::EventId;
 use amorph_worker::HardwareReport;
 use leptos::prelude::*;
@@ -27,6 +30,15 @@ pub struct StoreStatus {
 pub struct SwarmView {
     pub name: String,
     pub genesis: EventId,
+}
+
+/// The economy as this tab shows it: core's views of the tab's event set, and what they mean for
+/// this tab's identity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shown {
+    pub views: EconomyViews,
+    /// Tasks open to claims whose gates I do not meet, with the first unmet gate as a sentence.
+    pub gates: BTreeMap<EventId, String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -60,8 +72,10 @@ pub struct Ui {
     pub online: RwSignal<bool>,
     /// Peers with an open data channel.
     pub peers: RwSignal<Vec<PeerId>>,
-    pub board: RwSignal<Vec<TaskView>>,
-    pub karma: RwSignal<Vec<(PeerId, Karma)>>,
+    /// `None` until the event store is loaded.
+    pub economy: RwSignal<Option<Arc<Shown>>>,
+    /// The identity whose karma the chart shows (`None`: mine).
+    pub inspected: RwSignal<Option<PeerId>>,
     pub store: RwSignal<StoreStatus>,
     pub worker: RwSignal<WorkerState>,
     pub hardware: RwSignal<Option<HardwareReport>>,
@@ -80,13 +94,18 @@ impl Ui {
             relay_note: RwSignal::new(None),
             online: RwSignal::new(true),
             peers: RwSignal::new(Vec::new()),
-            board: RwSignal::new(Vec::new()),
-            karma: RwSignal::new(Vec::new()),
+            economy: RwSignal::new(None),
+            inspected: RwSignal::new(None),
             store: RwSignal::new(StoreStatus::default()),
             worker: RwSignal::new(WorkerState::Starting),
             hardware: RwSignal::new(None),
             problem: RwSignal::new(None),
         }
+    }
+
+    /// Reads the economy's views, if loaded (tracked).
+    pub fn with_views<T>(&self, f: impl FnOnce(&EconomyViews) -> T) -> Option<T> {
+        self.economy.with(|shown| shown.as_ref().map(|shown| f(&shown.views)))
     }
 
     /// Exactly one of `connecting`, `connected`, `relay down`, `other swarm`, `offline`.

@@ -14,6 +14,10 @@ const LISTENING = /Amorph relay listening on (http:\/\/127\.0\.0\.1:(\d+)\/?)/;
 const START_TIMEOUT_MS = 30_000;
 const TERM_GRACE_MS = 3_000;
 const LOG_LINES_KEPT = 400;
+/** What each new identity gets from the relay (enough to post and stake in every scenario). */
+const WELCOME_GRANT = 100;
+/** Every test page comes from 127.0.0.1, so the per-address allowance must cover them all. */
+const GRANTS_PER_DAY = 1000;
 
 /** Relays still running in this process: killed if the test process exits without its `after` hook. */
 const live = new Set();
@@ -64,13 +68,16 @@ class Relay {
     return this.child !== null;
   }
 
-  /** Starts the relay on `port` (0: any free port) and resolves with its URL once it says it listens. */
-  async start({ port = 0 } = {}) {
+  /**
+   * Starts the relay on `port` (0: any free port) and resolves with its URL once it says it listens.
+   * Every new identity gets a welcome grant of `grant` credits (0: none), as `make run` does.
+   */
+  async start({ port = 0, grant = WELCOME_GRANT } = {}) {
     if (this.child) throw new Error(`relay already running at ${this.url}`);
     Relay.preflight({ bin: this.bin, dist: this.dist });
     this.starts += 1;
     const startNo = this.starts;
-    const args = ['--port', String(port), '--app-dir', this.dist, '--data-dir', this.dataDir];
+    const args = ['--port', String(port), '--app-dir', this.dist, '--data-dir', this.dataDir, '--grant-newcomers', String(grant), '--grants-per-ip-per-day', String(GRANTS_PER_DAY)];
     const command = `${this.bin} ${args.join(' ')}`;
     this._note(`--- start #${startNo}: ${command} (cwd ${this.workDir})`);
     const child = spawn(this.bin, args, {

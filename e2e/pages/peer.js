@@ -7,6 +7,7 @@ const { PeerList } = require('./peer-list');
 const { PostForm } = require('./post-form');
 const { TaskBoard } = require('./task-board');
 const { KarmaPanel } = require('./karma-panel');
+const { Wallet } = require('./wallet');
 const { HardwarePanel } = require('./hardware-panel');
 const { TestHooks } = require('./test-hooks');
 const { tid, texts } = require('./dom');
@@ -24,6 +25,7 @@ class Peer {
     this.postForm = new PostForm(this.page, this.name);
     this.board = new TaskBoard(this.page, this.name);
     this.karma = new KarmaPanel(this.page, this.name);
+    this.wallet = new Wallet(this.page, this.name);
     this.hardware = new HardwarePanel(this.page, this.name);
     this.hooks = new TestHooks(this.page, this.name);
     this._did = null;
@@ -39,8 +41,12 @@ class Peer {
     await this.page.reload({ waitUntil: 'load', timeout: RECONNECT_TIMEOUT_MS });
   }
 
-  /** Posts a task and waits for its card on this user's own board; returns the card. */
+  /**
+   * Posts a task and waits for its card on this user's own board; returns the card. Waits first
+   * for a balance that covers the payment (a newcomer's welcome grant arrives with its first sync).
+   */
   async postTask(task) {
+    await this.wallet.waitForBalance(Number(task.reward ?? 1));
     const posted = await this.postForm.post(task);
     let card;
     try {
@@ -81,6 +87,7 @@ class Peer {
       `events=${await safe(() => this.board.eventCount())}`,
       `saved=${await safe(() => this.board.savedEventCount())}`,
       `worker=${await safe(() => this.hardware.workerStatus())}`,
+      `wallet=${JSON.stringify(await safe(() => this.wallet.figures()))}`,
       `errors=${JSON.stringify(cardErrors)}`,
       `board=${Array.isArray(board) ? JSON.stringify(board.map((c) => `${c.id && c.id.slice(0, 12)}:${c.status}:${c.title}`)) : board}`,
     ].join(' ');

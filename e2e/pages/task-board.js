@@ -1,11 +1,12 @@
 // Page objects: the task board (every task card this user's store holds) and one task card
-// with the market actions a user can take on it (claim, submit a result, accept, reject).
+// with the market actions a user can take on it (claim, submit, accept, reject, dispute, vote).
 'use strict';
 
-const { tid, texts, attrOf, textOf, single } = require('./dom');
+const { tid, texts, attrs, attrOf, textOf, single } = require('./dom');
 const { eventually, UI_TIMEOUT_MS } = require('../lib/wait');
 
-const STATUSES = ['open', 'claimed', 'submitted', 'accepted', 'rejected'];
+// Every task state core's market knows (market::TaskState::as_str).
+const STATUSES = ['open', 'awarded', 'claimed', 'submitted', 'accepted', 'rejected', 'judging', 'settled', 'failed', 'void', 'cancelled', 'expired'];
 
 class TaskBoard {
   constructor(page, name) {
@@ -152,7 +153,7 @@ class TaskCard {
     this.what = `${name}'s task ${id.slice(0, 12)}`;
   }
 
-  /** `open` | `claimed` | `submitted` | `accepted` | `rejected`. */
+  /** One of `STATUSES`. */
   async status() {
     const s = await attrOf(this.root, 'data-status', this.what);
     if (!STATUSES.includes(s)) throw new Error(`${this.what} has data-status "${s}"`);
@@ -202,6 +203,43 @@ class TaskCard {
   async reject(reason) {
     await this.root.locator(tid('reject-reason')).fill(reason);
     await this.root.locator(tid('reject-result')).click();
+  }
+
+  /** Why this user may not claim the task (the gate shown instead of a claim button), or ''. */
+  async gateText() {
+    return (await texts(this.root.locator(tid('claim-gate')))).join(' ');
+  }
+
+  async dispute(reason) {
+    await this.root.locator(tid('dispute-reason')).fill(reason);
+    await this.root.locator(tid('dispute-task')).click();
+  }
+
+  /** Whether this user is shown as a juror who still has to vote. */
+  async hasJuryDuty() {
+    return (await this.root.locator(tid('jury-duty')).count()) > 0;
+  }
+
+  /** Votes on the open jury case: `forExecutor` true means "the result stands". */
+  async vote(forExecutor) {
+    await this.root.locator(tid(forExecutor ? 'vote-executor' : 'vote-requester')).click();
+  }
+
+  /** The jury as the card's details show it: `{ verdict, jurors: [{ did, vote }] }`. */
+  async jury() {
+    const jury = this.root.locator(tid('task-jury'));
+    const verdict = await attrOf(jury, 'data-verdict', `${this.what} jury`);
+    const jurors = await jury.locator(tid('task-juror')).evaluateAll((els) =>
+      els.map((e) => ({ did: e.querySelector('[data-did]')?.getAttribute('data-did'), vote: e.getAttribute('data-vote') })),
+    );
+    return { verdict, jurors };
+  }
+
+  /** Opens the details and returns the signed timeline's kinds, in order. */
+  async timelineKinds() {
+    const details = this.root.locator(tid('task-details'));
+    if (!(await details.evaluate((d) => d.open))) await details.locator('summary').click();
+    return attrs(this.root.locator(tid('timeline-entry')), 'data-kind');
   }
 
   async waitForStatus(status, { timeout = UI_TIMEOUT_MS } = {}) {

@@ -1,5 +1,6 @@
 // User story: a requester posts a task, a worker claims it and submits a result, the requester
-// accepts it — and every peer ends with the same board and the same karma for the worker.
+// accepts it, the worker's tab signs the receipt — and every peer ends with the same board, the
+// same money and the same karma for the worker.
 'use strict';
 
 const assert = require('node:assert/strict');
@@ -56,10 +57,10 @@ scenario('a task travels from post to accept', (swarm) => {
     }
   });
 
-  swarm.step('A accepts; all three show it accepted and the same karma for B', async () => {
+  swarm.step("A accepts; B's receipt settles it; all three show the same karma and money", async () => {
     const bDid = await b.did();
     await a.board.card(taskId).accept();
-    for (const p of all) await p.board.waitForTask(taskId, { status: 'accepted' });
+    for (const p of all) await p.board.waitForTask(taskId, { status: 'settled' });
     const seen = {};
     for (const p of all) {
       const row = p.karma.row(bDid);
@@ -73,7 +74,17 @@ scenario('a task travels from post to accept', (swarm) => {
     }
     assert.deepEqual(seen.B, seen.A);
     assert.deepEqual(seen.C, seen.A);
-    assert.equal(await c.board.card(taskId).claimButtons(), 0, 'C can claim an accepted task');
+    assert.equal(await c.board.card(taskId).claimButtons(), 0, 'C can claim a settled task');
+    // B's stake came back and it was paid; A's escrow is gone.
+    const bWallet = await b.wallet.figures();
+    assert.ok(bWallet.balance > 100, `B's balance after being paid is ${bWallet.balance}`);
+    assert.equal(bWallet.staked, 0, 'B still has money staked');
+    assert.equal((await a.wallet.figures()).escrowed, 0, 'A still has money in escrow');
+    assert.ok((await b.wallet.historyKinds()).includes('payout'), "B's history shows no payout");
+    const reference = await a.karma.table();
+    for (const p of [b, c]) {
+      await eventually(`${p.name}'s members table to equal A's`, async () => assert.deepEqual(await p.karma.table(), reference));
+    }
   });
 });
 

@@ -1,18 +1,26 @@
 //! Screens and their pieces, one component per file, named after what it shows.
 //! Components read `Ui` signals and call `Actions`; they never touch the network or storage.
 
+mod did;
+mod field;
 mod hardware_panel;
 mod identity_card;
-mod karma_table;
+mod jury_panel;
+mod karma_panel;
 mod peer_list;
 mod status_bar;
 mod task_board;
 mod task_card;
+mod task_detail;
 mod task_form;
+mod wallet_card;
 
+pub use did::Did;
 pub use hardware_panel::HardwarePanel;
 pub use identity_card::IdentityCard;
-pub use karma_table::KarmaTable;
+pub use jury_panel::JuryPanel;
+pub use karma_panel::KarmaPanel;
 pub use peer_list::PeerList;
 pub use status_bar::StatusBar;
 pub use task_board::TaskBoard;
+pub use wallet_card::WalletCard;

@@ -1,5 +1,6 @@
-//! The task board: the post form and one card per task, newest first (core's order). Carries the restore and
-//! save markers (`data-restored`, `data-events`, `data-saved-events`) the browser tests wait for.
+//! The task board: the post form and one card per task, newest first (core's order). Carries the
+//! restore and save markers (`data-restored`, `data-events`, `data-saved-events`) the browser tests
+//! wait for.
 
 use leptos::prelude::*;
 
@@ -11,7 +12,8 @@ use crate::ui_state::Ui;
 pub fn TaskBoard() -> impl IntoView {
     let ui = expect_context::<Ui>();
     // Core orders the board newest first.
-    let tasks = move || ui.board.get();
+    let tasks = move || ui.with_views(|v| v.board.clone()).unwrap_or_default();
+    let empty = move || ui.with_views(|v| v.board.is_empty()).unwrap_or(true);
     view! {
         <section
             class="card board"
@@ -24,15 +26,16 @@ pub fn TaskBoard() -> impl IntoView {
             <h2 id="board-heading">"Task board"</h2>
             <TaskForm />
             <div class="task-list">
+                // A card is rebuilt whenever its task changed or the gates I face moved.
                 <For
                     each=tasks
-                    key=|t| (t.id, t.status.as_str(), t.claimant, t.result.clone(), t.reason.clone())
+                    key=move |t| (t.id, t.changed_ms, t.timeline.len(), ui.economy.with_untracked(|e| e.as_ref().and_then(|e| e.gates.get(&t.id).cloned())))
                     let(task)
                 >
                     <TaskCard task />
                 </For>
             </div>
-            <Show when=move || ui.store.get().restored && ui.board.with(|b| b.is_empty())>
+            <Show when=move || ui.store.get().restored && empty()>
                 <p class="muted empty">"No tasks yet. Post the first one above."</p>
             </Show>
         </section>

@@ -1,133 +1,202 @@
-//! One task on the board: its fields and status, and only the actions the rules allow me now
-//! (claim, submit a result, accept or reject). Refusals from core are shown on the card.
+//! One task on the board: its terms, where it stands, and only the actions the rules allow me now
+//! (claim with the stake it needs, submit, accept or reject, dispute, vote as a juror, cancel).
+//! A gated task I do not qualify for shows the unmet gate instead of a claim button. The signed
+//! timeline, delegation chain and jury sit in the card's details (`TaskDetail`).
 
-use amorph_core::events::{Decision, Event, ResultRejected, ResultSubmitted, TaskClaimed};
-use amorph_core::views::{TaskStatus, TaskView};
+use amorph_core::events::Verification;
+use amorph_core::events::{Decision, Dispute, Event, JuryVote, ResultRejected, ResultSubmitted, TaskClaimed, TaskRef};
+use amorph_core::identity::PeerId;
+use amorph_core::market::{Task, TaskState};
 use leptos::prelude::*;
 
+use super::task_detail::TaskDetail;
+use super::Did;
 use crate::app::Actions;
 use crate::ui_state::Ui;
 
+/// What I may do with a task right now.
+#[derive(Debug, Clone, PartialEq)]
+enum Role {
+    Claim { stake: u64 },
+    Gated(String),
+    Submit,
+    Decide,
+    Dispute,
+    Vote,
+    Cancel,
+    Watch,
+}
+
+fn role(task: &Task, me: PeerId, gate: Option<String>, min_stake: u64) -> Role {
+    let requester = task.requester == me;
+    match task.state {
+        TaskState::Open | TaskState::Awarded if requester => Role::Cancel,
+        TaskState::Open | TaskState::Awarded => {
+            if task.award.is_some_and(|(_, bidder)| bidder != me) {
+                Role::Watch
+            } else if let Some(why) = gate {
+                Role::Gated(why)
+            } else {
+                Role::Claim { stake: min_stake }
+            }
+        }
+        TaskState::Claimed if task.executor == Some(me) => Role::Submit,
+        TaskState::Submitted if requester && task.terms.verification == Verification::Requester => Role::Decide,
+        TaskState::Rejected if task.executor == Some(me) => Role::Dispute,
+        TaskState::Judging
+            if task.jury.as_ref().is_some_and(|j| j.jurors.contains(&me) && !j.votes.contains_key(&me)) =>
+        {
+            Role::Vote
+        }
+        _ => Role::Watch,
+    }
+}
+
 #[component]
-pub fn TaskCard(task: TaskView) -> impl IntoView {
+pub fn TaskCard(task: Task) -> impl IntoView {
     let ui = expect_context::<Ui>();
     let actions = expect_context::<Actions>();
     let error = RwSignal::new(None::<String>);
     let result_text = RwSignal::new(String::new());
     let reason_text = RwSignal::new(String::new());
     let id = task.id;
-    let status = task.status.as_str();
+    let status = task.state.as_str();
+    let submission = task.submission.as_ref().map(|s| s.id);
+    let case = task.jury.as_ref().map(|j| j.case);
 
-    let me = move || ui.me.get();
-    let (requester, claimant) = (task.requester, task.claimant);
-    let can_claim = move || task.status == TaskStatus::Open && me().is_some_and(|m| m != requester);
-    let can_submit = move || task.status == TaskStatus::Claimed && me().is_some() && claimant == me();
-    let can_decide =
-        move || task.status == TaskStatus::Submitted && task.submission.is_some() && me() == Some(requester);
-
+    let shown = task.clone();
+    let my_role = move || {
+        let me = ui.me.get()?;
+        let (gate, min_stake) = ui.economy.with(|e| {
+            e.as_ref().map(|e| (e.gates.get(&id).cloned(), shown.min_stake(&e.views.rules))).unwrap_or_default()
+        });
+        Some(role(&shown, me, gate, min_stake))
+    };
     let run = move |event: Event| match actions.publish(event) {
         Ok(_) => error.set(None),
         Err(message) => error.set(Some(format!("Could not do that: {message}"))),
     };
-    let claim = move |_| run(Event::TaskClaimed(TaskClaimed { task: id, stake: 0 }));
-    let submit =
-        move |_| run(Event::ResultSubmitted(ResultSubmitted::new(id, &result_text.get_untracked())));
-    // A verdict names the submission it judges (the card only offers it when there is one).
-    let submission = task.submission;
-    let accept = move |_| {
+    let reason = move || reason_text.get_untracked().trim().to_string();
+    let claim = move |stake| run(Event::TaskClaimed(TaskClaimed { task: id, stake }));
+    let submit = move |_| run(Event::ResultSubmitted(ResultSubmitted::new(id, &result_text.get_untracked())));
+    let decide = move |accept: bool| {
+        let Some(submission) = submission else { return };
+        run(if accept {
+            Event::ResultAccepted(Decision { task: id, submission })
+        } else {
+            Event::ResultRejected(ResultRejected { task: id, submission, reason: reason() })
+        })
+    };
+    let dispute = move |_| {
         if let Some(submission) = submission {
-            run(Event::ResultAccepted(Decision { task: id, submission }));
+            run(Event::Dispute(Dispute { task: id, submission, reason: reason() }));
         }
     };
-    let reject = move |_| {
-        if let Some(submission) = submission {
-            let reason = reason_text.get_untracked().trim().to_string();
-            run(Event::ResultRejected(ResultRejected { task: id, submission, reason }));
+    let vote = move |for_executor| {
+        if let Some(case) = case {
+            run(Event::JuryVote(JuryVote { task: id, case, for_executor }));
+        }
+    };
+    let cancel = move |_| run(Event::Cancel(TaskRef { task: id }));
+    let reason_input = move |placeholder: &'static str, testid: &'static str| {
+        view! {
+            <input data-testid=testid type="text" maxlength="500" placeholder=placeholder aria-label=placeholder
+                prop:value=move || reason_text.get() on:input=move |ev| reason_text.set(event_target_value(&ev)) />
         }
     };
 
-    let requester_did = requester.to_did();
-    view! {
-        <article class="task-card" data-testid="task-card" data-task-id=id.to_hex() data-status=status>
-            <header class="task-head">
-                <h3 data-testid="task-title-text">{task.title.clone()}</h3>
-                <span class=format!("badge status-{status}") data-testid="task-status">{status}</span>
-            </header>
-            {(!task.description.is_empty()).then(|| view! { <p class="task-description">{task.description.clone()}</p> })}
-            <dl class="task-meta">
-                <div>
-                    <dt>"Domain"</dt>
-                    <dd class="chip">{task.domain.clone()}</dd>
-                </div>
-                <div>
-                    <dt>"Reward"</dt>
-                    <dd>{task.payment}</dd>
-                </div>
-                <div>
-                    <dt>"Requester"</dt>
-                    <dd>
-                        <code title=requester_did.clone() data-did=requester_did>{requester.short()}</code>
-                    </dd>
-                </div>
-                {claimant.map(|c| {
-                    view! {
-                        <div>
-                            <dt>"Claimant"</dt>
-                            <dd>
-                                <code data-testid="task-claimant" data-did=c.to_did() title=c.to_did()>{c.short()}</code>
-                            </dd>
-                        </div>
-                    }
-                })}
-            </dl>
-            {task.result.clone().map(|result| view! {
-                <div class="task-result">
-                    <span class="label">"Result"</span>
-                    <p data-testid="task-result">{result}</p>
-                </div>
-            })}
-            {task.reason.clone().map(|reason| view! {
-                <div class="task-reason">
-                    <span class="label">"Rejection reason"</span>
-                    <p data-testid="task-reason">{if reason.is_empty() { "(none given)".to_string() } else { reason }}</p>
-                </div>
-            })}
-            <Show when=can_claim>
+    let actions_view = move || {
+        my_role().map(|role| match role {
+            Role::Claim { stake } => view! {
                 <div class="task-actions">
-                    <button type="button" class="primary" data-testid="claim-task" on:click=claim>"Claim"</button>
+                    <button type="button" class="primary" data-testid="claim-task" on:click=move |_| claim(stake)>
+                        {format!("Claim (stake {stake})")}
+                    </button>
                 </div>
-            </Show>
-            <Show when=can_submit>
+            }
+            .into_any(),
+            Role::Gated(why) => view! {
+                <p class="gate small" data-testid="claim-gate">"You cannot claim this yet: " {why}</p>
+            }
+            .into_any(),
+            Role::Submit => view! {
                 <div class="task-actions column">
                     <label class="field wide">
                         <span>"Your result"</span>
-                        <textarea
-                            data-testid="result-input"
-                            rows="3"
-                            maxlength="4000"
+                        <textarea data-testid="result-input" rows="3" maxlength="4000"
                             prop:value=move || result_text.get()
-                            on:input=move |ev| result_text.set(event_target_value(&ev))
-                        ></textarea>
+                            on:input=move |ev| result_text.set(event_target_value(&ev))></textarea>
                     </label>
                     <button type="button" class="primary" data-testid="submit-result" on:click=submit>"Submit result"</button>
                 </div>
-            </Show>
-            <Show when=can_decide>
+            }
+            .into_any(),
+            Role::Decide => view! {
                 <div class="task-actions">
-                    <button type="button" class="primary" data-testid="accept-result" on:click=accept>"Accept"</button>
-                    <input
-                        data-testid="reject-reason"
-                        type="text"
-                        maxlength="500"
-                        placeholder="Reason for rejecting (optional)"
-                        aria-label="Reason for rejecting"
-                        prop:value=move || reason_text.get()
-                        on:input=move |ev| reason_text.set(event_target_value(&ev))
-                    />
-                    <button type="button" class="danger" data-testid="reject-result" on:click=reject>"Reject"</button>
+                    <button type="button" class="primary" data-testid="accept-result" on:click=move |_| decide(true)>"Accept"</button>
+                    {reason_input("Reason for rejecting", "reject-reason")}
+                    <button type="button" class="danger" data-testid="reject-result" on:click=move |_| decide(false)>"Reject"</button>
                 </div>
-            </Show>
+            }
+            .into_any(),
+            Role::Dispute => view! {
+                <div class="task-actions">
+                    {reason_input("Why the rejection is wrong", "dispute-reason")}
+                    <button type="button" class="danger" data-testid="dispute-task" on:click=dispute>"Dispute before a jury"</button>
+                </div>
+            }
+            .into_any(),
+            Role::Vote => view! {
+                <div class="task-actions jury-duty" data-testid="jury-duty">
+                    <span class="label">"You sit on this jury:"</span>
+                    <button type="button" class="primary" data-testid="vote-executor" on:click=move |_| vote(true)>"The result stands"</button>
+                    <button type="button" class="danger" data-testid="vote-requester" on:click=move |_| vote(false)>"The rejection stands"</button>
+                </div>
+            }
+            .into_any(),
+            Role::Cancel => view! {
+                <div class="task-actions">
+                    <button type="button" class="secondary" data-testid="cancel-task" on:click=cancel>"Cancel and refund"</button>
+                </div>
+            }
+            .into_any(),
+            Role::Watch => ().into_any(),
+        })
+    };
+
+    let terms = &task.terms;
+    view! {
+        <article class="task-card" data-testid="task-card" data-task-id=id.to_hex() data-status=status>
+            <header class="task-head">
+                <h3 data-testid="task-title-text">{terms.title.clone()}</h3>
+                <span class=format!("badge status-{status}") data-testid="task-status">{status}</span>
+            </header>
+            {(!terms.description.is_empty()).then(|| view! { <p class="task-description">{terms.description.clone()}</p> })}
+            <dl class="task-meta">
+                <div><dt>"Domain"</dt><dd class="chip">{terms.domain.clone()}</dd></div>
+                <div><dt>"Payment"</dt><dd data-testid="task-price">{task.price}</dd></div>
+                <div><dt>"Requester"</dt><dd><Did peer=task.requester /></dd></div>
+                {task.executor.map(|c| view! {
+                    <div><dt>"Worker"</dt><dd><Did peer=c testid="task-claimant" /></dd></div>
+                })}
+                {(task.stake > 0).then(|| view! { <div><dt>"Stake"</dt><dd data-testid="task-stake">{task.stake}</dd></div> })}
+                {(task.depth > 0).then(|| view! { <div><dt>"Depth"</dt><dd>{task.depth}</dd></div> })}
+            </dl>
+            {task.submission.as_ref().map(|s| view! {
+                <div class="task-result">
+                    <span class="label">"Result"</span>
+                    <p data-testid="task-result">{s.result.clone()}</p>
+                </div>
+            })}
+            {task.rejection.as_ref().map(|r| view! {
+                <div class="task-reason">
+                    <span class="label">"Rejection reason"</span>
+                    <p data-testid="task-reason">{if r.reason.is_empty() { "(none given)".to_string() } else { r.reason.clone() }}</p>
+                </div>
+            })}
+            {actions_view}
             {move || error.get().map(|message| view! { <p class="error" role="alert" data-testid="task-error">{message}</p> })}
+            <TaskDetail task=task.clone() />
         </article>
     }
 }

@@ -10,14 +10,16 @@
 //! Durability rule: our own events are on disk before they leave the tab (see `persist`).
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::{Rc, Weak};
+use std::sync::Arc;
 
-use amorph_core::events::Event;
+use amorph_core::economy::{Economy, EconomyError};
+use amorph_core::events::{Event, Settle, SignedEvent};
 use amorph_core::identity::{Identity, PeerId};
+use amorph_core::market::TaskState;
 use amorph_core::signal::{ClientMessage, SignalPayload};
 use amorph_core::store::{adversary, EventStore};
-use amorph_core::views::Views;
 use amorph_core::wire::EventId;
 use leptos::prelude::*;
 
@@ -25,7 +27,8 @@ use crate::genesis;
 use crate::relay_client::{self, RelayClient, RelayEvent};
 use crate::rtc::{Link, LinkEvent, LinkListener};
 use crate::storage::Storage;
-use crate::ui_state::{StoreStatus, Ui};
+use crate::timeline::TimelineItem;
+use crate::ui_state::{Shown, StoreStatus, Ui};
 use persist::{Dest, Persist};
 
 mod persist;
@@ -48,6 +51,10 @@ pub struct Swarm {
     /// `None` when IndexedDB is unavailable: the tab then works in memory only.
     storage: Option<Storage>,
     persist: Persist,
+    /// The economy folded from the store's events (refolded whenever they change).
+    economy: Economy,
+    /// Tasks whose acceptance this tab has already answered with its receipt (see `send_receipts`).
+    receipts: BTreeSet<EventId>,
     ui: Ui,
     this: Weak<RefCell<Swarm>>,
 }
@@ -57,7 +64,8 @@ pub fn now_ms() -> u64 {
 }
 
 impl Swarm {
-    pub fn new(identity: Identity, store: EventStore, storage: Option<Storage>, ui: Ui) -> SwarmRef {
+    /// `economy` is `store`'s events folded (see `fold`).
+    pub fn new(identity: Identity, store: EventStore, economy: Economy, storage: Option<Storage>, ui: Ui) -> SwarmRef {
         let me = identity.peer_id();
         // What was restored is what the last committed snapshot held.
         let saved = if storage.is_some() { store.len() } else { 0 };
@@ -71,11 +79,13 @@ impl Swarm {
                 relay: None,
                 storage,
                 persist: Persist::restored(saved),
+                economy,
+                receipts: BTreeSet::new(),
                 ui,
                 this: this.clone(),
             })
         });
-        swarm.borrow().refresh_views();
+        swarm.borrow_mut().refresh_views();
         swarm
     }
 
@@ -263,9 +273,16 @@ impl Swarm {
     }
 
     /// Signs and stores a new event of ours and shows it at once; it goes out on the links once
-    /// it is on disk (or its write failed). The error is for the user.
+    /// it is on disk (or its write failed). An event the economy would refuse is not sent at all:
+    /// the error says why, for the user.
     pub fn publish(&mut self, event: Event) -> Result<EventId, String> {
-        let (signed, message) = self.store.publish(&self.identity, now_ms(), event).map_err(|e| e.to_string())?;
+        let at_ms = now_ms();
+        let trial = SignedEvent::create(&self.identity, self.store.genesis().id, self.store.replica(), at_ms, event)
+            .map_err(|e| e.to_string())?;
+        if let Some(why) = self.refusal_of(&trial) {
+            return Err(why);
+        }
+        let (signed, message) = self.store.publish(&self.identity, at_ms, trial.event).map_err(|e| e.to_string())?;
         self.refresh_views();
         if self.storage.is_some() {
             self.persist.published += 1;
@@ -274,6 +291,24 @@ impl Swarm {
         }
         self.send_own(Dest::All(message));
         Ok(signed.id)
+    }
+
+    /// Why the economy would refuse `event` on top of what this tab holds, if it would.
+    fn refusal_of(&self, event: &SignedEvent) -> Option<String> {
+        let mut trial = self.economy.clone();
+        let economy = match trial.apply(event) {
+            Ok(()) => trial,
+            // Our clock is behind the latest event we hold: fold the whole set with it.
+            Err(_) => Economy::fold(self.store.genesis(), self.store.events().chain([event]), false).ok()?,
+        };
+        let ignored = economy.ignored(&event.author())?;
+        (ignored.last_event == Some(event.id)).then(|| ignored.last_reason.clone())
+    }
+
+    /// The signed timeline of `task` (see `market::Task::timeline`).
+    pub fn timeline(&self, task: &EventId) -> Vec<TimelineItem> {
+        let Some(task) = self.economy.market().task(task) else { return Vec::new() };
+        task.timeline.iter().filter_map(|id| self.store.get(id)).map(TimelineItem::of).collect()
     }
 
     /// Test hook: a forged event on every open link (not applied here). Returns the link count.
@@ -313,11 +348,46 @@ impl Swarm {
         }
     }
 
-    fn refresh_views(&self) {
-        let views = Views::derive(self.store.events());
-        self.ui.board.set(views.board);
-        self.ui.karma.set(views.karma.into_iter().collect());
+    /// Folds the event set again and shows it; then answers any acceptance of my work.
+    fn refresh_views(&mut self) {
+        match fold(&self.store) {
+            Ok(economy) => self.economy = economy,
+            Err(e) => self.ui.problem.set(Some(format!("the economy cannot be shown as of the latest events: {e}"))),
+        }
+        let views = self.economy.views();
+        let me = self.me;
+        let gates = views
+            .board
+            .iter()
+            .filter(|t| matches!(t.state, TaskState::Open | TaskState::Awarded) && t.requester != me)
+            .filter_map(|t| {
+                let at_ms = now_ms().max(views.as_of_ms);
+                self.economy.karma().meets(&me, &t.terms.requirements, at_ms).err().map(|why| (t.id, why))
+            })
+            .collect();
+        self.ui.economy.set(Some(Arc::new(Shown { views, gates })));
         self.publish_store_status();
+        self.send_receipts();
+    }
+
+    /// The executor's half of the co-signed settlement: when the requester accepts my result, this
+    /// tab signs the receipt that releases the escrow. Once per task per tab session (a refused
+    /// receipt is not retried in a loop).
+    fn send_receipts(&mut self) {
+        let me = self.me;
+        let due: Vec<Settle> = self
+            .economy
+            .market()
+            .tasks()
+            .filter(|t| t.state == TaskState::Accepted && t.executor == Some(me) && !self.receipts.contains(&t.id))
+            .filter_map(|t| Some(Settle { task: t.id, acceptance: t.acceptance?, routing: None }))
+            .collect();
+        for receipt in due {
+            self.receipts.insert(receipt.task);
+            if let Err(why) = self.publish(Event::Settle(receipt)) {
+                web_sys::console::warn_1(&format!("could not send a settlement receipt: {why}").into());
+            }
+        }
     }
 
     fn publish_store_status(&self) {
@@ -328,4 +398,9 @@ impl Swarm {
             saved: self.persist.saved,
         });
     }
+}
+
+/// The economy of `store`'s event set.
+pub fn fold(store: &EventStore) -> Result<Economy, EconomyError> {
+    Economy::fold(store.genesis(), store.events(), false)
 }

@@ -47,6 +47,8 @@ pub struct EconomyViews {
     pub wallets: BTreeMap<PeerId, Wallet>,
     /// Every known identity's karma as of `as_of_ms`.
     pub karma: BTreeMap<PeerId, KarmaVector>,
+    /// Every known identity's standing (`KarmaBook::standing`), which ranks jurors.
+    pub standing: BTreeMap<PeerId, u32>,
     /// Refused events per author (honest races and waiting events are not counted).
     pub ignored: BTreeMap<PeerId, Ignored>,
     /// Events waiting for an event they name that has not taken effect.
@@ -95,6 +97,7 @@ impl Economy {
             })
             .collect();
         let karma = self.karma.identities().map(|who| (*who, self.karma.vector(who, self.now_ms))).collect();
+        let standing = self.karma.identities().map(|who| (*who, self.karma.standing(who, self.now_ms))).collect();
         EconomyViews {
             genesis: self.genesis,
             rules: self.rules.clone(),
@@ -102,10 +105,16 @@ impl Economy {
             board,
             wallets,
             karma,
+            standing,
             ignored: self.ignored.clone(),
             waiting: u32::try_from(self.waiting.values().map(Vec::len).sum::<usize>()).unwrap_or(u32::MAX),
             totals: self.ledger.totals(),
         }
+    }
+
+    /// `who`'s refused events, if any.
+    pub fn ignored(&self, who: &PeerId) -> Option<&Ignored> {
+        self.ignored.get(who)
     }
 
     pub fn rules(&self) -> &Genesis {

@@ -95,7 +95,10 @@ impl TaskPosted {
             return Err(bad("deadline", "must be after the time of posting"));
         }
         if self.requirements.karma_min.len() > MAX_REQUIREMENTS || self.requirements.skills.len() > MAX_REQUIREMENTS {
-            return Err(bad("requirements", &format!("at most {MAX_REQUIREMENTS} karma gates and {MAX_REQUIREMENTS} skills")));
+            return Err(bad(
+                "requirements",
+                &format!("at most {MAX_REQUIREMENTS} karma gates and {MAX_REQUIREMENTS} skills"),
+            ));
         }
         for gate in &self.requirements.karma_min {
             text_field("karma dimension", &gate.dimension, 1, 64)?;
@@ -147,8 +150,13 @@ pub struct ResultSubmitted {
 
 impl ResultSubmitted {
     pub fn new(task: EventId, result: &str) -> Self {
-        ResultSubmitted { task, result: result.into(), result_hash: Sha256::digest(result.as_bytes()).into() }
+        ResultSubmitted { task, result: result.into(), result_hash: result_hash(result) }
     }
+}
+
+/// The hash a submission carries and automatic verification compares: SHA-256 of the result text.
+pub fn result_hash(result: &str) -> [u8; 32] {
+    Sha256::digest(result.as_bytes()).into()
 }
 
 /// The requester's acceptance names the submission it judges, so it never applies to a later one.
@@ -205,8 +213,7 @@ pub(super) fn amount(field: &'static str, value: u64) -> Result<(), EventError> 
 
 pub(super) fn check_submission(s: &ResultSubmitted) -> Result<(), EventError> {
     text_field("result", &s.result, 1, MAX_RESULT_CHARS)?;
-    let expected: [u8; 32] = Sha256::digest(s.result.as_bytes()).into();
-    if expected != s.result_hash {
+    if result_hash(&s.result) != s.result_hash {
         return Err(bad("result_hash", "is not the SHA-256 of the result"));
     }
     Ok(())

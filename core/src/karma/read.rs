@@ -8,8 +8,9 @@ use super::{KarmaBook, KarmaVector, Reliability};
 use crate::events::{Requirements, PPM};
 use crate::identity::PeerId;
 
-/// `value` in millionths as a decimal with `places` (≤ 6) digits after the point, truncated.
-fn decimal(value: u32, places: u32) -> String {
+/// `value` in millionths as a decimal with `places` (≤ 6) digits after the point, truncated: how
+/// every screen shows a karma value, so a figure reads the same wherever it appears.
+pub fn decimal(value: u32, places: u32) -> String {
     let places = places.min(6);
     let digits = (value % PPM) / 10u32.pow(6 - places);
     format!("{}.{digits:0width$}", value / PPM, width = places as usize)

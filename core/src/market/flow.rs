@@ -8,7 +8,6 @@ use super::refusal::Refusal;
 use super::task::{BidView, Task, TaskState};
 use super::{missing, Halt, Swarm};
 use crate::events::{Award, Bid, SignedEvent, TaskClaimed, TaskPosted};
-use crate::ledger::split;
 use crate::wire::EventId;
 
 /// A new task: its payment moves into escrow. A subtask is posted by the parent's executor while
@@ -117,7 +116,7 @@ pub(super) fn claim(task: &mut Task, swarm: &mut Swarm, event: &SignedEvent, cla
         return Err(Refusal::PastDeadline { deadline_ms: task.terms.deadline_ms }.into());
     }
     swarm.karma.meets(&author, &task.terms.requirements, at).map_err(Refusal::Requirements)?;
-    let min = split::bps_of_ceil(task.price, swarm.rules.stake_ratio_bps);
+    let min = task.min_stake(swarm.rules);
     if claim.stake < min {
         return Err(Refusal::StakeTooLow { min, offered: claim.stake }.into());
     }

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::events::{Genesis, TaskPosted};
 use crate::identity::PeerId;
+use crate::ledger::split;
 use crate::wire::EventId;
 
 /// Where a task stands. `Settled`, `Failed`, `Void`, `Cancelled` and `Expired` are final: the
@@ -227,6 +228,11 @@ impl Task {
         self.acceptance = Some(acceptance);
         self.accepted_ms = Some(at_ms);
         self.enter(TaskState::Accepted, at_ms);
+    }
+
+    /// The smallest stake a claim must lock: the genesis's stake ratio of the price, rounded up.
+    pub fn min_stake(&self, rules: &Genesis) -> u64 {
+        split::bps_of_ceil(self.price, rules.stake_ratio_bps)
     }
 
     /// Claim-to-submission time, once there is a submission.
