@@ -1,4 +1,5 @@
-// Page object: the "post a task" form (title, description, domain, reward).
+// Page object: the "post a task" form (title, description, domain, payment) and its terms
+// (karma gate, verification).
 'use strict';
 
 const { tid, texts } = require('./dom');
@@ -13,14 +14,28 @@ class PostForm {
     this.reward = page.locator(tid('task-reward'));
     this.submit = page.locator(tid('post-task'));
     this.error = page.locator(tid('post-error'));
+    this.terms = page.locator(tid('task-terms'));
+  }
+
+  /** Opens the "terms" section if it is folded away. */
+  async openTerms() {
+    if (!(await this.terms.evaluate((summary) => summary.parentElement.open))) await this.terms.click();
   }
 
   /**
    * Fills the form and clicks "post". The domain field may be a free-text input or a <select>;
    * for a select, `domain` must be one of its option values or labels.
+   * `gate` (`{ dimension, min }`, e.g. `{ dimension: 'accuracy.audit', min: '0.5' }`) sets a karma
+   * gate; `verification` is `requester` (default), `jury` or `automatic`.
    * Returns the values as the form held them when posted.
    */
-  async post({ title, description = '', domain = 'general', reward = 1 }) {
+  async post({ title, description = '', domain = 'general', reward = 1, gate = null, verification = null }) {
+    if (gate || verification) {
+      await this.openTerms();
+      await this.page.locator(tid('task-gate-dimension')).fill(gate ? gate.dimension : '');
+      await this.page.locator(tid('task-gate-min')).fill(gate ? String(gate.min) : '');
+      if (verification) await this.page.locator(tid('task-verification')).selectOption(verification);
+    }
     await this.title.fill(title);
     await this.description.fill(description);
     const tag = await this.domain.evaluate((el) => el.tagName);
@@ -40,6 +55,11 @@ class PostForm {
       reward: await this.reward.inputValue(),
     };
     await this.submit.click();
+    if (gate) {
+      // The next task from this form is ungated unless it says otherwise.
+      await this.page.locator(tid('task-gate-dimension')).fill('');
+      await this.page.locator(tid('task-gate-min')).fill('');
+    }
     return posted;
   }
 
