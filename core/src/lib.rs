@@ -12,5 +12,4 @@ pub mod ledger;
 pub mod market;
 pub mod signal;
 pub mod store;
-pub mod views;
 pub mod wire;

@@ -6,7 +6,7 @@ mod support;
 
 use amorph_core::identity::{Identity, PeerId};
 use amorph_core::store::EventStore;
-use amorph_core::views::Views;
+use amorph_core::economy::Economy;
 use sha2::{Digest, Sha256};
 use support::*;
 #[cfg(target_arch = "wasm32")]
@@ -50,11 +50,43 @@ fn golden_history() -> Vec<amorph_core::events::SignedEvent> {
     ]
 }
 
+/// A funded swarm: one task settled, one rejected and decided by a jury after a dispute (jurors
+/// with standing from earlier tasks), a transfer and heartbeats — every part of the fold that
+/// computes numbers (splits, stakes, EMA, decay, jury fees).
+fn golden_economy() -> Chronicle {
+    let mut c = Chronicle::default();
+    let (requester, worker) = (identity(2), identity(3));
+    let jurors = [identity(4), identity(5), identity(6)];
+    for who in [&requester, &worker].into_iter().chain(&jurors) {
+        c.fund(who, 1_000);
+    }
+    for juror in &jurors {
+        c.complete(&requester, juror, terms("review", 7));
+    }
+    c.complete(&requester, &worker, terms("translation", 101));
+    let task = c.next(&requester, posted(terms("math", 33)));
+    c.next(&worker, staked(task, 4));
+    let submission = c.next(&worker, submit(task, "5"));
+    c.next(&requester, reject(task, submission));
+    let case = c.next(&worker, dispute(task, submission));
+    c.next(&jurors[0], vote(task, case, true));
+    c.next(&jurors[1], vote(task, case, false));
+    c.next(&jurors[2], vote(task, case, true));
+    c.next(&worker, transfer(requester.peer_id(), 9));
+    c.next(&worker, heartbeat(1));
+    c
+}
+
 #[test]
 fn event_ids_and_views_are_the_same_on_every_platform() {
     let events = golden_history();
     assert_eq!(events[4].id.to_hex(), GOLDEN_FIRST_TASK_ID);
-    let views = Views::derive(&events);
+    let economy = golden_economy();
+    let views = economy.views();
+    assert_eq!(views.board.len(), 5);
+    assert!(views.ignored.is_empty(), "every golden event takes effect: {:?}", views.ignored);
+    let disputed = &views.board[0];
+    assert_eq!(disputed.jury.as_ref().and_then(|j| j.verdict), Some(true), "the jury decides the dispute");
     assert_eq!(hex::encode(Sha256::digest(views.encode())), GOLDEN_VIEWS_SHA256);
 }
 
@@ -72,11 +104,13 @@ fn two_stores_sync_to_the_same_views() {
         assert_eq!(right.handle_message(a.peer_id(), &reply, T0 + 3).rejected, 0);
     }
     assert_eq!(left.handle_message(b.peer_id(), &update, T0 + 4).added, 1);
-    assert_eq!(Views::derive(left.events()).encode(), Views::derive(right.events()).encode());
+    let views = |store: &EventStore| Economy::derive(store.genesis(), store.events()).unwrap().encode();
+    assert_eq!(views(&left), views(&right));
     assert_eq!(left.len(), 3, "the genesis and two events");
 }
 
-/// Pinned when protocol v1 was written. A change here is a wire-format change: every stored event
-/// would get a new id. Bump the signing context in `wire.rs` instead of editing these.
+/// Pinned when protocol v1 was written. A change of the id is a wire-format change: every stored
+/// event would get a new id; bump the signing context in `wire.rs` instead of editing it. The views
+/// hash pins the economy's rules and figures: change it only with a rule change, on purpose.
 const GOLDEN_FIRST_TASK_ID: &str = "5b46606da0f54e27d1241f5c3bdd1244b9fe7cbe604635c2d72263f53ec5d7a9";
-const GOLDEN_VIEWS_SHA256: &str = "21d966568044815d96264efd68a677cb36bcb4705bccca14b2ff85a96dac7ae9";
+const GOLDEN_VIEWS_SHA256: &str = "e1beea60178207089f327a039f9969a93b034aff20ec8fcbbc3fe7e7b278458a";

@@ -8,7 +8,9 @@ use std::collections::VecDeque;
 use amorph_core::events::SignedEvent;
 use amorph_core::identity::{Identity, PeerId};
 use amorph_core::store::{adversary, EventStore, MAX_SYNC_MESSAGE_BYTES};
-use amorph_core::views::{TaskStatus, Views};
+use amorph_core::economy::Economy;
+use amorph_core::events::{Event, TaskPosted};
+use amorph_core::market::TaskState;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use support::*;
@@ -104,18 +106,26 @@ impl Net {
     }
 
     fn views(&self, i: usize) -> Vec<u8> {
-        Views::derive(self.peers[i].store.events()).encode()
+        economy_bytes(&self.peers[i].store)
     }
 }
 
+/// The economy views of a store's events, as bytes.
+fn economy_bytes(store: &EventStore) -> Vec<u8> {
+    Economy::derive(store.genesis(), store.events()).expect("a store's genesis founds an economy").encode()
+}
+
+/// An unpaid task (nobody here holds money) from post to settlement.
 fn task_flow(net: &mut Net, requester: usize, worker: usize, title: &str) -> SignedEvent {
-    let task = net.publish(requester, post("translation", title));
+    let task = net.publish(requester, Event::TaskPosted(TaskPosted::simple(title, "", "translation", 0, T0 + DAY_MS)));
     net.run();
     net.publish(worker, claim(task.id));
     net.run();
     let result = net.publish(worker, submit(task.id, "done"));
     net.run();
-    net.publish(requester, accept(task.id, result.id));
+    let acceptance = net.publish(requester, accept(task.id, result.id));
+    net.run();
+    net.publish(worker, settle(task.id, acceptance.id, None));
     task
 }
 
@@ -128,9 +138,10 @@ fn three_peers_complete_a_task_and_agree() {
         net.link(0, 2);
         let task = task_flow(&mut net, 0, 1, "Translate");
         net.run();
-        let views = Views::derive(net.peers[2].store.events());
-        assert_eq!(views.task(&task.id).map(|t| t.status), Some(TaskStatus::Accepted));
-        assert!((views.karma[&net.id(1)].task_completion - 0.1).abs() < 1e-12);
+        let store = &net.peers[2].store;
+        let views = Economy::derive(store.genesis(), store.events()).unwrap();
+        assert_eq!(views.task(&task.id).map(|t| t.state), Some(TaskState::Settled));
+        assert_eq!(views.karma[&net.id(1)].reliability.completion_ppm, 100_000);
         assert_eq!(net.views(0), net.views(1));
         assert_eq!(net.views(1), net.views(2));
     }
@@ -144,7 +155,7 @@ fn events_travel_through_a_line_of_peers() {
     net.link(2, 3);
     task_flow(&mut net, 0, 3, "Across");
     net.run();
-    assert_eq!(net.peers[3].store.len(), 1 + 4, "the genesis and the task's four events");
+    assert_eq!(net.peers[3].store.len(), 1 + 5, "the genesis and the task's five events");
     assert_eq!(net.views(0), net.views(3));
 }
 
@@ -177,7 +188,7 @@ fn partitions_merge_when_they_heal() {
     net.link(1, 2);
     net.run();
     for i in 0..4 {
-        assert_eq!(net.peers[i].store.len(), 1 + 8);
+        assert_eq!(net.peers[i].store.len(), 1 + 10);
         assert_eq!(net.views(i), net.views(0));
     }
 }
@@ -241,7 +252,7 @@ fn restored_stores_keep_their_events_and_keep_syncing() {
     net.run();
     let snapshot = net.peers[1].store.snapshot();
     let restored = EventStore::restore(4242, net.peers[1].store.genesis(), &snapshot, net.now).expect("snapshot restores");
-    assert_eq!(Views::derive(restored.events()).encode(), net.views(1));
+    assert_eq!(economy_bytes(&restored), net.views(1));
 
     // The restored peer comes back on a new replica and still syncs both ways.
     net.peers[1].store = restored;
@@ -251,7 +262,7 @@ fn restored_stores_keep_their_events_and_keep_syncing() {
     net.publish(1, post("x", "After reload"));
     net.publish(0, post("x", "While away"));
     net.run();
-    assert_eq!(net.peers[0].store.len(), 1 + 6);
+    assert_eq!(net.peers[0].store.len(), 1 + 7);
     assert_eq!(net.views(0), net.views(1));
 }
 
