@@ -20,8 +20,14 @@
 //! `Economy::apply` takes events in fold order and refuses an older one (`OutOfOrder`): a later
 //! event may have depended on it, so a peer that receives an older event folds again
 //! (`Economy::fold`, or `derive` for the views). `audit` checks the books after any event.
+//!
+//! # Checkpoints
+//! `Economy::checkpoint` writes the state after the last event as canonical bytes and
+//! `Economy::fold_from` resumes from one; events at or before the checkpoint in fold order are
+//! covered and skipped, uncounted (`checkpoint`).
 
 mod audit;
+mod checkpoint;
 mod views;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -33,6 +39,7 @@ use crate::ledger::{Ledger, LedgerError};
 use crate::market::{Market, Refusal, Step, Swarm};
 use crate::wire::EventId;
 
+pub use checkpoint::{Checkpoint, CheckpointError, CHECKPOINT_VERSION, MAX_CHECKPOINT_BYTES};
 pub use views::{EconomyViews, Ignored, Wallet};
 
 /// Why the economy cannot go on: a caller's mistake, or broken books (a bug, never a peer's doing).
@@ -44,6 +51,8 @@ pub enum EconomyError {
     OutOfOrder { event: EventId, after: EventId },
     #[error("after event {after}: {why}")]
     Broken { after: EventId, why: String },
+    #[error("{0}")]
+    Checkpoint(CheckpointError),
 }
 
 /// Why an event was refused. It changed nothing.
@@ -57,6 +66,8 @@ pub enum Refused {
     OtherSwarm,
     #[error("only the genesis's issuers may grant credits")]
     NotIssuer,
+    #[error("only the genesis's issuers may sign a checkpoint")]
+    CheckpointNotByIssuer,
     #[error("{0}")]
     Money(LedgerError),
     #[error("{0}")]
@@ -83,12 +94,14 @@ pub struct Economy {
     market: Market,
     /// Every event considered, so a duplicate changes nothing.
     seen: BTreeSet<EventId>,
-    /// Events that took effect.
+    /// The genesis and the task events that took effect (what a task event may name).
     applied: BTreeSet<EventId>,
     /// Events waiting for the event they name, by that event's id.
     waiting: BTreeMap<EventId, Vec<SignedEvent>>,
     ignored: BTreeMap<PeerId, Ignored>,
     last: Option<(u64, EventId)>,
+    /// The last event of the checkpoint this economy was restored from: events up to it are covered.
+    covered: Option<(u64, EventId)>,
     now_ms: u64,
 }
 
@@ -110,6 +123,7 @@ impl Economy {
             waiting: BTreeMap::new(),
             ignored: BTreeMap::new(),
             last: None,
+            covered: None,
             now_ms: genesis.timestamp_ms(),
         })
     }
@@ -137,7 +151,20 @@ impl Economy {
         events: impl IntoIterator<Item = &'a SignedEvent>,
         audit_each: bool,
     ) -> Result<Economy, EconomyError> {
-        let mut economy = Economy::new(genesis)?;
+        Self::fold_from(genesis, None, events, audit_each)
+    }
+
+    /// `fold`, resuming from `checkpoint` when given: events it covers are skipped.
+    pub fn fold_from<'a>(
+        genesis: &SignedEvent,
+        checkpoint: Option<&Checkpoint>,
+        events: impl IntoIterator<Item = &'a SignedEvent>,
+        audit_each: bool,
+    ) -> Result<Economy, EconomyError> {
+        let mut economy = match checkpoint {
+            Some(checkpoint) => Economy::from_checkpoint(genesis, checkpoint).map_err(EconomyError::Checkpoint)?,
+            None => Economy::new(genesis)?,
+        };
         let ordered: BTreeMap<(u64, EventId), &SignedEvent> =
             events.into_iter().map(|e| ((e.timestamp_ms(), e.id), e)).collect();
         for event in ordered.values() {
@@ -155,6 +182,9 @@ impl Economy {
             return Ok(());
         }
         let key = (event.timestamp_ms(), event.id);
+        if self.covered.is_some_and(|covered| key <= covered) {
+            return Ok(());
+        }
         if let Some(last) = self.last.filter(|&last| key < last) {
             return Err(EconomyError::OutOfOrder { event: event.id, after: last.1 });
         }
@@ -175,7 +205,9 @@ impl Economy {
             match self.step(&next) {
                 Effect::Applied => {
                     self.karma.touch(next.author());
-                    self.applied.insert(next.id);
+                    if matches!(next.event, Event::TaskPosted(_)) || next.event.task().is_some() {
+                        self.applied.insert(next.id);
+                    }
                     let mut waiters = self.waiting.remove(&next.id).unwrap_or_default();
                     waiters.sort_by_key(|w| (w.timestamp_ms(), w.id));
                     ready.extend(waiters);
@@ -193,6 +225,9 @@ impl Economy {
         let result = match &event.event {
             Event::Genesis(_) => Err(Refused::SecondGenesis),
             Event::Grant(_) if !self.rules.issuers.contains(&author) => Err(Refused::NotIssuer),
+            Event::Compacted(_) if !self.rules.issuers.contains(&author) => Err(Refused::CheckpointNotByIssuer),
+            // Which checkpoint a peer adopts is the store's business; in the fold it is a no-op.
+            Event::Compacted(_) => Ok(()),
             Event::Grant(grant) => self.ledger.grant(at, author, grant.to, grant.amount).map_err(Refused::Money),
             Event::Transfer(transfer) => {
                 self.ledger.transfer(at, author, transfer.to, transfer.amount).map_err(Refused::Money)

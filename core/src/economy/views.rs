@@ -5,7 +5,7 @@
 use std::cmp::Reverse;
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::Economy;
 use crate::events::Genesis;
@@ -16,7 +16,7 @@ use crate::market::{Market, Task};
 use crate::wire::EventId;
 
 /// Refused events of one author: how many, and the latest refusal.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ignored {
     pub count: u32,
     pub last_reason: String,

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use crate::identity::{Identity, PeerId};
 use crate::wire::{Envelope, EventId, WireError};
 
-pub use swarm::{DataAccessClaim, FeeSplit, Genesis, Grant, Heartbeat, Transfer, BASIS_POINTS};
+pub use swarm::{Compacted, DataAccessClaim, FeeSplit, Genesis, Grant, Heartbeat, Transfer, BASIS_POINTS};
 pub use task::{
     result_hash, Award, Bid, Decision, Delegation, Dispute, JuryVote, KarmaMin, Requirements, ResultRejected,
     ResultSubmitted, Settle, TaskClaimed, TaskPosted, TaskRef, Verification, MAX_AMOUNT, PPM,
@@ -103,6 +103,7 @@ event_kinds! {
     22 => Transfer(Transfer) "transfer",
     23 => Heartbeat(Heartbeat) "heartbeat",
     24 => DataAccessClaim(DataAccessClaim) "data-access-claim",
+    25 => Compacted(Compacted) "compacted",
 }
 
 impl Event {
@@ -124,7 +125,8 @@ impl Event {
             | Event::Grant(_)
             | Event::Transfer(_)
             | Event::Heartbeat(_)
-            | Event::DataAccessClaim(_) => None,
+            | Event::DataAccessClaim(_)
+            | Event::Compacted(_) => None,
         }
     }
 
@@ -147,6 +149,10 @@ impl Event {
             Event::Grant(g) => swarm::check_money("amount", g.amount, &g.memo),
             Event::Transfer(t) => swarm::check_money("amount", t.amount, &t.memo),
             Event::DataAccessClaim(c) => swarm::check_data_claim(c),
+            Event::Compacted(c) if c.horizon_ms > timestamp_ms => {
+                Err(bad("horizon", "a checkpoint's horizon cannot be after the event that names it"))
+            }
+            Event::Compacted(_) => Ok(()),
             Event::ResultAccepted(_)
             | Event::Award(_)
             | Event::JuryVote(_)

@@ -135,6 +135,15 @@ pub struct DataAccessClaim {
     pub note: String,
 }
 
+/// "The swarm's settled history up to `horizon_ms` is the checkpoint whose SHA-256 is `checkpoint`"
+/// (`economy::Checkpoint`). Only the genesis's issuers may sign it; peers that hold the history
+/// check it, peers that join later trust it (docs/protocol.md, "Compaction").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Compacted {
+    pub horizon_ms: u64,
+    pub checkpoint: [u8; 32],
+}
+
 pub(super) fn check_money(field: &'static str, value: u64, memo: &str) -> Result<(), EventError> {
     if value == 0 {
         return Err(bad(field, "must be positive"));

@@ -80,7 +80,7 @@ pub(super) fn attenuated(alpha_ppm: u32, attenuation_ppm: u32, level: usize) -> 
 }
 
 /// One stored karma dimension: its value when last updated, and when that was.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(super) struct Decaying {
     ppm: u32,
     at_ms: u64,

@@ -79,7 +79,7 @@ pub const MAX_MISSED_INTERVALS: u64 = 100;
 pub const MAX_NAMES: usize = 256;
 
 /// The swarm's karma rules, from its genesis.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct KarmaParams {
     /// EMA learning rate α, in millionths.
     pub alpha_ppm: u32,
@@ -141,7 +141,7 @@ pub struct KarmaVector {
 }
 
 /// What is stored per identity; read through decay by `read.rs`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 struct Record {
     accuracy: BTreeMap<String, Decaying>,
     skills: BTreeMap<String, Decaying>,
@@ -157,7 +157,7 @@ struct Record {
 }
 
 /// Every known identity's karma, updated fact by fact.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct KarmaBook {
     params: KarmaParams,
     records: BTreeMap<PeerId, Record>,
@@ -184,6 +184,11 @@ fn missed_intervals(last_ms: u64, at_ms: u64) -> u64 {
 impl KarmaBook {
     pub fn new(params: KarmaParams) -> Self {
         KarmaBook { params, records: BTreeMap::new() }
+    }
+
+    /// The rules this book follows.
+    pub fn params(&self) -> KarmaParams {
+        self.params
     }
 
     /// Makes `who` a known identity (at zero if new).

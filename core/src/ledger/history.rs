@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::identity::PeerId;
 use crate::wire::EventId;
@@ -12,7 +12,7 @@ use crate::wire::EventId;
 pub const HISTORY_LIMIT: usize = 200;
 
 /// What a movement was, seen from the identity whose history holds the entry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum EntryKind {
     /// New credits from an issuer.
     Grant,
@@ -39,7 +39,7 @@ pub enum EntryKind {
 
 /// One movement in one identity's history. `amount` is signed from that identity's view: money in
 /// is positive, money out (or locked away) is negative.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
     pub at_ms: u64,
     pub kind: EntryKind,
@@ -49,7 +49,7 @@ pub struct Entry {
 }
 
 /// Bounded per-identity histories.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct History {
     entries: BTreeMap<PeerId, VecDeque<Entry>>,
 }

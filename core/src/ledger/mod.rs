@@ -11,7 +11,7 @@ pub mod split;
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::identity::PeerId;
 use crate::wire::EventId;
@@ -19,7 +19,7 @@ use crate::wire::EventId;
 pub use history::{Entry, EntryKind, History, HISTORY_LIMIT};
 
 /// Money held for a task on someone's behalf: a requester's escrow or a claimant's stake.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Lock {
     pub owner: PeerId,
     pub amount: u64,
@@ -72,7 +72,7 @@ enum Pot {
     Stake,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ledger {
     balances: BTreeMap<PeerId, u64>,
     escrows: BTreeMap<EventId, Lock>,

@@ -90,7 +90,7 @@ fn missing(swarm: &Swarm, id: EventId, refusal: Refusal) -> Halt {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Market {
     tasks: BTreeMap<EventId, Task>,
     /// Waiting tasks by the instant their wait times out (`Task::due_ms`). An entry whose task

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::events::{Genesis, TaskPosted};
 use crate::identity::PeerId;
@@ -14,7 +14,7 @@ use crate::wire::EventId;
 /// Where a task stands. `Settled`, `Failed`, `Void`, `Cancelled` and `Expired` are final: the
 /// escrow and any stake have been paid out or given back. `Submitted`, `Accepted`, `Rejected` and
 /// `Judging` wait for someone and time out (`Task::due_ms`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum TaskState {
     /// Posted and funded; takes bids and claims.
     Open,
@@ -75,7 +75,7 @@ impl TaskState {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BidView {
     pub id: EventId,
     pub bidder: PeerId,
@@ -85,7 +85,7 @@ pub struct BidView {
     pub at_ms: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Submission {
     pub id: EventId,
     pub result: String,
@@ -93,7 +93,7 @@ pub struct Submission {
     pub at_ms: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rejection {
     /// The rejecting event, or the submission itself when automatic verification refused it.
     pub id: EventId,
@@ -102,7 +102,7 @@ pub struct Rejection {
 }
 
 /// A jury case: who sits, how they voted, and the verdict once a majority agrees.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Jury {
     /// The dispute, or for jury-verified tasks the submission.
     pub case: EventId,
@@ -130,7 +130,7 @@ impl Jury {
 }
 
 /// A task on the board.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Task {
     pub id: EventId,
     pub requester: PeerId,

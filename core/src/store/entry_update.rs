@@ -20,6 +20,8 @@ const HAS_RIGHT_ORIGIN: u8 = 0x40;
 const HAS_PARENT_SUB: u8 = 0x20;
 const CONTENT_MASK: u8 = 0x1f;
 const ANY_BUFFER: u8 = 116;
+const GC_BLOCK: u8 = 0;
+const SKIP_BLOCK: u8 = 10;
 
 /// One map entry created by an update: the yrs id of its item, its key and its value bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,6 +55,17 @@ fn malformed(e: impl std::fmt::Display) -> ShapeError {
 
 /// Parses a v1 update that may only add entries to `events`; entries come in client order, clocks ascending.
 pub fn parse(update: &[u8], max_entries: usize) -> Result<Vec<Entry>, ShapeError> {
+    parse_with(update, max_entries, false)
+}
+
+/// Reads the entries of an update of our *own* document, which after compaction also holds GC
+/// ranges (the covered prefix of a replica) and a delete set over them: both are skipped. Never
+/// for bytes from a peer: those go through `parse`.
+pub fn parse_local(update: &[u8]) -> Result<Vec<Entry>, ShapeError> {
+    parse_with(update, usize::MAX, true)
+}
+
+fn parse_with(update: &[u8], max_entries: usize, local: bool) -> Result<Vec<Entry>, ShapeError> {
     let mut cursor = Cursor::new(update);
     let clients: u32 = cursor.read_var().map_err(malformed)?;
     let mut entries = Vec::new();
@@ -64,9 +77,18 @@ pub fn parse(update: &[u8], max_entries: usize) -> Result<Vec<Entry>, ShapeError
             return Err(ShapeError::TooManyEntries(entries.len() + blocks as usize, max_entries));
         }
         for _ in 0..blocks {
+            if local && matches!(cursor.buf.get(cursor.next), Some(&(GC_BLOCK | SKIP_BLOCK))) {
+                cursor.read_u8().map_err(malformed)?;
+                let len: u32 = cursor.read_var().map_err(malformed)?;
+                clock = clock.checked_add(len).ok_or_else(|| malformed("clock overflow"))?;
+                continue;
+            }
             entries.push(read_entry(&mut cursor, client, clock)?);
             clock = clock.checked_add(1).ok_or_else(|| malformed("clock overflow"))?;
         }
+    }
+    if local {
+        return Ok(entries);
     }
     let deleted_clients: u32 = cursor.read_var().map_err(malformed)?;
     if deleted_clients != 0 {

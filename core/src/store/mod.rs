@@ -7,6 +7,7 @@
 //! Sans-IO: the adapter passes in bytes, the sending peer and the time, and sends what comes back.
 
 pub mod adversary;
+pub mod compaction;
 pub mod entry_update;
 
 use std::collections::{BTreeMap, HashMap};
@@ -67,6 +68,8 @@ pub struct EventStore {
     replica_owners: HashMap<u64, PeerId>,
     rejected_by_sender: BTreeMap<PeerId, u64>,
     rejected_total: u64,
+    /// The adopted checkpoint and one being received (`compaction`).
+    compaction: compaction::State,
 }
 
 impl EventStore {
@@ -101,6 +104,7 @@ impl EventStore {
             replica_owners: HashMap::new(),
             rejected_by_sender: BTreeMap::new(),
             rejected_total: 0,
+            compaction: compaction::State::default(),
         }
         .with_event(genesis.clone()))
     }
@@ -186,7 +190,7 @@ impl EventStore {
             return outcome;
         }
         match Message::decode_v1(message) {
-            Ok(Message::Sync(SyncMessage::SyncStep1(remote))) => outcome.replies = self.diff_messages(&remote, true),
+            Ok(Message::Sync(SyncMessage::SyncStep1(remote))) => outcome.replies = self.sync_replies(&remote),
             Ok(Message::Sync(SyncMessage::SyncStep2(update) | SyncMessage::Update(update))) => {
                 match entry_update::parse(&update, MAX_ENTRIES_PER_UPDATE) {
                     Ok(entries) => {
@@ -195,6 +199,9 @@ impl EventStore {
                     }
                     Err(e) => self.refuse(Some(from), e.to_string(), &mut outcome),
                 }
+            }
+            Ok(Message::Custom(compaction::MSG_CHECKPOINT, part)) => {
+                self.handle_checkpoint(from, &part, now_ms, &mut outcome)
             }
             Ok(_) => self.refuse(Some(from), "unsupported y-protocols message".into(), &mut outcome),
             Err(e) => self.refuse(Some(from), format!("undecodable sync message: {e}"), &mut outcome),
@@ -302,8 +309,8 @@ impl EventStore {
     /// What the remote lacks, as sync messages of bounded size.
     fn diff_messages(&self, remote: &StateVector, step2: bool) -> Vec<Vec<u8>> {
         let diff = self.doc.transact().encode_diff_v1(remote);
-        // Our own document only ever holds admitted entries, so it always parses.
-        let entries = entry_update::parse(&diff, usize::MAX).unwrap_or_default();
+        // Our own document only ever holds admitted entries (and, compacted, GC ranges), so it parses.
+        let entries = entry_update::parse_local(&diff).unwrap_or_default();
         let mut messages = chunked(&entries, step2);
         if messages.is_empty() && step2 {
             messages.push(sync_message(SyncMessage::SyncStep2(entry_update::encode(&[]))));
