@@ -114,7 +114,14 @@ struct SignedFields<'a> {
 
 impl Envelope {
     /// Builds and signs an envelope. The caller checks the body (see `events`).
-    pub fn sign(identity: &Identity, swarm: EventId, replica: u64, timestamp_ms: u64, kind: u16, body: Vec<u8>) -> Self {
+    pub fn sign(
+        identity: &Identity,
+        swarm: EventId,
+        replica: u64,
+        timestamp_ms: u64,
+        kind: u16,
+        body: Vec<u8>,
+    ) -> Self {
         let mut envelope = Envelope {
             swarm,
             author: identity.peer_id(),

@@ -34,7 +34,10 @@ impl Net {
     fn new(n: usize, seed: u64) -> Net {
         let genesis = genesis_by(&identity(100), 100);
         let peers = (0..n)
-            .map(|i| Peer { identity: identity(i as u8 + 1), store: EventStore::new(1000 + i as u64, &genesis).unwrap() })
+            .map(|i| Peer {
+                identity: identity(i as u8 + 1),
+                store: EventStore::new(1000 + i as u64, &genesis).unwrap(),
+            })
             .collect();
         Net { peers, links: Vec::new(), queues: Vec::new(), rng: ChaCha8Rng::seed_from_u64(seed), now: T0 }
     }
@@ -58,7 +61,18 @@ impl Net {
     }
 
     fn neighbours(&self, i: usize) -> Vec<usize> {
-        self.links.iter().filter_map(|&(a, b)| if a == i { Some(b) } else if b == i { Some(a) } else { None }).collect()
+        self.links
+            .iter()
+            .filter_map(|&(a, b)| {
+                if a == i {
+                    Some(b)
+                } else if b == i {
+                    Some(a)
+                } else {
+                    None
+                }
+            })
+            .collect()
     }
 
     fn publish(&mut self, i: usize, event: amorph_core::events::Event) -> SignedEvent {
@@ -206,7 +220,8 @@ fn overwriting_an_event_is_refused_and_the_original_kept() {
     let task = net.publish(0, post("x", "Original"));
     net.run();
     let mallory = identity(66);
-    let attack = adversary::overwrite_message(&net.peers[1].store, task.id, &mallory, T0 + 500).expect("target is stored");
+    let attack =
+        adversary::overwrite_message(&net.peers[1].store, task.id, &mallory, T0 + 500).expect("target is stored");
     let before = net.views(0);
     let outcome = net.peers[0].store.handle_message(mallory.peer_id(), &attack, T0 + 500);
     assert_eq!(outcome.rejected, 1);
@@ -228,7 +243,8 @@ fn replaying_someone_elses_event_from_another_replica_is_refused() {
     map.insert(&mut doc.transact_mut(), event.id.to_hex(), Any::Buffer(event.encode().into()));
     let update = doc.transact().encode_state_as_update_v1(&StateVector::default());
     let mut store = EventStore::new(9, &genesis_by(&identity(100), 100)).unwrap();
-    let outcome = store.handle_message(identity(66).peer_id(), &Message::Sync(SyncMessage::Update(update)).encode_v1(), T0);
+    let outcome =
+        store.handle_message(identity(66).peer_id(), &Message::Sync(SyncMessage::Update(update)).encode_v1(), T0);
     assert_eq!(outcome.rejected, 1);
     assert_eq!(store.len(), 1, "only the genesis");
 }
@@ -240,7 +256,8 @@ fn restored_stores_keep_their_events_and_keep_syncing() {
     task_flow(&mut net, 0, 1, "Persist me");
     net.run();
     let snapshot = net.peers[1].store.snapshot();
-    let restored = EventStore::restore(4242, net.peers[1].store.genesis(), &snapshot, net.now).expect("snapshot restores");
+    let restored =
+        EventStore::restore(4242, net.peers[1].store.genesis(), &snapshot, net.now).expect("snapshot restores");
     assert_eq!(Views::derive(restored.events()).encode(), net.views(1));
 
     // The restored peer comes back on a new replica and still syncs both ways.

@@ -250,7 +250,13 @@ mod tests {
     }
 
     fn post(title: &str) -> Event {
-        Event::TaskPosted(TaskPosted::simple(title, "Translate the attached paragraph", "translation", 10, NOW + 3_600_000))
+        Event::TaskPosted(TaskPosted::simple(
+            title,
+            "Translate the attached paragraph",
+            "translation",
+            10,
+            NOW + 3_600_000,
+        ))
     }
 
     #[test]
@@ -307,7 +313,10 @@ mod tests {
         let me = Identity::from_seed([9; 32]);
         let mut envelope = Envelope::sign(&me, SWARM, 1, NOW, 1, post("x").encode_body());
         envelope.signature.0[0] ^= 1;
-        assert!(matches!(SignedEvent::admit(&envelope.encode(), NOW), Err(EventError::Wire(WireError::BadSignature(_)))));
+        assert!(matches!(
+            SignedEvent::admit(&envelope.encode(), NOW),
+            Err(EventError::Wire(WireError::BadSignature(_)))
+        ));
     }
 
     #[test]
@@ -334,7 +343,10 @@ mod tests {
         assert!(create(&me, NOW, Event::Genesis(good.clone())).is_ok());
         let mut split = good.clone();
         split.fee_split.protocol_bps = 2_000;
-        assert!(matches!(create(&me, NOW, Event::Genesis(split)), Err(EventError::BadField { field: "fee_split", .. })));
+        assert!(matches!(
+            create(&me, NOW, Event::Genesis(split)),
+            Err(EventError::BadField { field: "fee_split", .. })
+        ));
         let mut even = good.clone();
         even.jury_size = 4;
         assert!(create(&me, NOW, Event::Genesis(even)).is_err());

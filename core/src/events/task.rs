@@ -95,7 +95,10 @@ impl TaskPosted {
             return Err(bad("deadline", "must be after the time of posting"));
         }
         if self.requirements.karma_min.len() > MAX_REQUIREMENTS || self.requirements.skills.len() > MAX_REQUIREMENTS {
-            return Err(bad("requirements", &format!("at most {MAX_REQUIREMENTS} karma gates and {MAX_REQUIREMENTS} skills")));
+            return Err(bad(
+                "requirements",
+                &format!("at most {MAX_REQUIREMENTS} karma gates and {MAX_REQUIREMENTS} skills"),
+            ));
         }
         for gate in &self.requirements.karma_min {
             text_field("karma dimension", &gate.dimension, 1, 64)?;

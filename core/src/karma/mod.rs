@@ -201,11 +201,8 @@ impl KarmaBook {
         let worker = self.record(outcome.worker);
         worker.move_task(at_ms, &outcome.domain, target, alpha_ppm, half_life_ms);
         for skill in &outcome.skills {
-            let entry = if outcome.success {
-                named(&mut worker.skills, skill)
-            } else {
-                worker.skills.get_mut(skill.as_str())
-            };
+            let entry =
+                if outcome.success { named(&mut worker.skills, skill) } else { worker.skills.get_mut(skill.as_str()) };
             if let Some(entry) = entry {
                 entry.push(at_ms, target, alpha_ppm, half_life_ms);
             }

@@ -114,7 +114,8 @@ impl EventStore {
     /// Rebuilds a store from `snapshot()`. Entries that no longer pass admission are dropped, the rest kept.
     pub fn restore(replica: u64, genesis: &SignedEvent, snapshot: &[u8], now_ms: u64) -> Result<Self, StoreError> {
         let mut store = EventStore::new(replica, genesis)?;
-        let entries = entry_update::parse(snapshot, usize::MAX).map_err(|e| StoreError::CorruptSnapshot(e.to_string()))?;
+        let entries =
+            entry_update::parse(snapshot, usize::MAX).map_err(|e| StoreError::CorruptSnapshot(e.to_string()))?;
         let mut outcome = SyncOutcome::default();
         store.admit_entries(None, entries, now_ms, &mut outcome);
         Ok(store)
@@ -160,7 +161,12 @@ impl EventStore {
     }
 
     /// Signs and stores a new event of ours; returns it and the sync message to send on every link.
-    pub fn publish(&mut self, identity: &Identity, now_ms: u64, event: Event) -> Result<(SignedEvent, Vec<u8>), EventError> {
+    pub fn publish(
+        &mut self,
+        identity: &Identity,
+        now_ms: u64,
+        event: Event,
+    ) -> Result<(SignedEvent, Vec<u8>), EventError> {
         let signed = SignedEvent::create(identity, self.genesis.id, self.replica, now_ms, event)?;
         let before = self.doc.transact().state_vector();
         {
@@ -182,7 +188,11 @@ impl EventStore {
     pub fn handle_message(&mut self, from: PeerId, message: &[u8], now_ms: u64) -> SyncOutcome {
         let mut outcome = SyncOutcome::default();
         if message.len() > MAX_SYNC_MESSAGE_BYTES {
-            self.refuse(Some(from), format!("sync message of {} bytes exceeds {MAX_SYNC_MESSAGE_BYTES}", message.len()), &mut outcome);
+            self.refuse(
+                Some(from),
+                format!("sync message of {} bytes exceeds {MAX_SYNC_MESSAGE_BYTES}", message.len()),
+                &mut outcome,
+            );
             return outcome;
         }
         match Message::decode_v1(message) {
@@ -212,14 +222,22 @@ impl EventStore {
     }
 
     /// Runs admission on parsed entries, integrates the good ones and returns them (as sent on).
-    fn admit_entries(&mut self, from: Option<PeerId>, entries: Vec<Entry>, now_ms: u64, outcome: &mut SyncOutcome) -> Vec<Entry> {
+    fn admit_entries(
+        &mut self,
+        from: Option<PeerId>,
+        entries: Vec<Entry>,
+        now_ms: u64,
+        outcome: &mut SyncOutcome,
+    ) -> Vec<Entry> {
         let known = self.doc.transact().state_vector();
         let mut next_clock: HashMap<u64, u32> = HashMap::new();
         let mut broken: Vec<u64> = Vec::new();
         let mut admitted: Vec<Entry> = Vec::new();
         let mut admitted_events: Vec<SignedEvent> = Vec::new();
         for entry in entries {
-            if entry.clock < known.get(&yrs::block::ClientID::new(entry.client & REPLICA_MASK)) || broken.contains(&entry.client) {
+            if entry.clock < known.get(&yrs::block::ClientID::new(entry.client & REPLICA_MASK))
+                || broken.contains(&entry.client)
+            {
                 continue;
             }
             if let Some(expected) = next_clock.get(&entry.client) {
@@ -258,7 +276,8 @@ impl EventStore {
     }
 
     fn check_entry(&self, entry: &Entry, batch: &[SignedEvent], now_ms: u64) -> Result<SignedEvent, String> {
-        let event = SignedEvent::admit(&entry.value, now_ms).map_err(|e| format!("event {}: {e}", short_key(&entry.key)))?;
+        let event =
+            SignedEvent::admit(&entry.value, now_ms).map_err(|e| format!("event {}: {e}", short_key(&entry.key)))?;
         if event.envelope.swarm != self.genesis.id {
             return Err(format!("event {}: {}", short_key(&entry.key), EventError::OtherSwarm));
         }
@@ -285,7 +304,8 @@ impl EventStore {
     /// Moves waiting events whose entries yrs has integrated into the event set.
     fn settle_waiting(&mut self) -> usize {
         let txn = self.doc.transact();
-        let (present, still): (Vec<_>, Vec<_>) = self.waiting.drain(..).partition(|e| self.map.get(&txn, &e.id.to_hex()).is_some());
+        let (present, still): (Vec<_>, Vec<_>) =
+            self.waiting.drain(..).partition(|e| self.map.get(&txn, &e.id.to_hex()).is_some());
         drop(txn);
         self.waiting = still;
         if self.waiting.len() > MAX_WAITING {

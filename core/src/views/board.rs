@@ -128,7 +128,13 @@ fn apply(task: &mut TaskView, event: &SignedEvent) -> bool {
     }
 }
 
-fn decide(task: &mut TaskView, event: &SignedEvent, submission: EventId, verdict: TaskStatus, reason: Option<String>) -> bool {
+fn decide(
+    task: &mut TaskView,
+    event: &SignedEvent,
+    submission: EventId,
+    verdict: TaskStatus,
+    reason: Option<String>,
+) -> bool {
     if event.author() != task.requester || task.submission != Some(submission) || task.decision.is_some() {
         return false;
     }
