@@ -309,3 +309,38 @@ fn events_of_another_swarm_are_refused() {
     let task = signed(&alice, 1, T0, post("x", "Not a genesis"));
     assert!(EventStore::new(3, &task).is_err());
 }
+
+/// One update with entries of three replicas, one of them carrying a forged signature mid-way: the
+/// batch check fails, and the fallback refuses exactly the forged entry (and skips the later entries
+/// of its replica, which depend on it), counted once against the sender.
+#[test]
+fn one_forged_entry_among_many_is_the_only_one_refused() {
+    use yrs::sync::{Message, SyncMessage};
+    use yrs::updates::encoder::Encode;
+    use yrs::{Any, Doc, Map, ReadTxn, StateVector, Transact};
+    let genesis = genesis_by(&identity(100), 100);
+    let mut updates = Vec::new();
+    for author in 1..=3u8 {
+        let who = identity(author);
+        let replica = 10 + u64::from(author);
+        let doc = Doc::with_client_id(replica);
+        let map = doc.get_or_insert_map("events");
+        for n in 0..5u64 {
+            let event = signed_in(genesis.id, &who, replica, T0 + n, post("x", &format!("{author}/{n}")));
+            let mut envelope = event.envelope.clone();
+            if author == 2 && n == 2 {
+                envelope.signature.0[10] ^= 1;
+            }
+            map.insert(&mut doc.transact_mut(), event.id.to_hex(), Any::Buffer(envelope.encode().into()));
+        }
+        updates.push(doc.transact().encode_state_as_update_v1(&StateVector::default()));
+    }
+    let update = yrs::merge_updates_v1(updates).expect("updates merge");
+    let mut store = EventStore::new(9, &genesis).unwrap();
+    let mallory = identity(66).peer_id();
+    let outcome = store.handle_message(mallory, &Message::Sync(SyncMessage::Update(update)).encode_v1(), T0 + 10);
+    assert_eq!((outcome.added, outcome.rejected), (5 + 2 + 5, 1));
+    assert!(outcome.error.unwrap().contains("signature"));
+    assert_eq!(store.rejected_by_sender()[&mallory], 1);
+    assert_eq!(store.len(), 1 + 12);
+}

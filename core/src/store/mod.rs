@@ -3,13 +3,13 @@
 //!
 //! Every remote update passes `entry_update::parse` (only new entries of the `events` map) and
 //! event admission (signature, fields, timestamp, key = event id, replica bound to its author)
-//! before yrs sees it. What fails is never integrated and is counted against the peer that sent it.
+//! before yrs sees it; the signatures of an update's entries are checked in batches. What fails is never integrated and is counted against the peer that sent it.
 //! Sans-IO: the adapter passes in bytes, the sending peer and the time, and sends what comes back.
 
 pub mod adversary;
 pub mod entry_update;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use yrs::sync::{Message, SyncMessage};
 use yrs::updates::decoder::Decode;
@@ -222,6 +222,8 @@ impl EventStore {
     }
 
     /// Runs admission on parsed entries, integrates the good ones and returns them (as sent on).
+    /// The entries' signatures are checked in batches first; every other rule below depends on the
+    /// entries before it, so it runs in order.
     fn admit_entries(
         &mut self,
         from: Option<PeerId>,
@@ -230,32 +232,39 @@ impl EventStore {
         outcome: &mut SyncOutcome,
     ) -> Vec<Entry> {
         let known = self.doc.transact().state_vector();
+        let entries: Vec<Entry> = entries
+            .into_iter()
+            .filter(|entry| entry.clock >= known.get(&yrs::block::ClientID::new(entry.client & REPLICA_MASK)))
+            .collect();
+        let values: Vec<&[u8]> = entries.iter().map(|entry| entry.value.as_slice()).collect();
+        let verdicts = SignedEvent::admit_all(&values, now_ms);
         let mut next_clock: HashMap<u64, u32> = HashMap::new();
-        let mut broken: Vec<u64> = Vec::new();
+        let mut broken: HashSet<u64> = HashSet::new();
         let mut admitted: Vec<Entry> = Vec::new();
         let mut admitted_events: Vec<SignedEvent> = Vec::new();
-        for entry in entries {
-            if entry.clock < known.get(&yrs::block::ClientID::new(entry.client & REPLICA_MASK))
-                || broken.contains(&entry.client)
-            {
+        let mut admitted_ids: HashSet<EventId> = HashSet::new();
+        for (entry, verdict) in entries.into_iter().zip(verdicts) {
+            if broken.contains(&entry.client) {
                 continue;
             }
             if let Some(expected) = next_clock.get(&entry.client) {
                 if *expected != entry.clock {
-                    broken.push(entry.client);
+                    broken.insert(entry.client);
                     continue;
                 }
             }
-            match self.check_entry(&entry, &admitted_events, now_ms) {
+            let verdict = verdict.map_err(|e| format!("event {}: {e}", short_key(&entry.key)));
+            match verdict.and_then(|event| self.check_entry(&entry, event, &admitted_ids)) {
                 Ok(event) => {
                     next_clock.insert(entry.client, entry.clock + 1);
                     self.replica_owners.entry(entry.client).or_insert(event.author());
+                    admitted_ids.insert(event.id);
                     admitted_events.push(event);
                     admitted.push(entry);
                 }
                 Err(why) => {
                     // Later entries of this replica would depend on the refused one: drop them too.
-                    broken.push(entry.client);
+                    broken.insert(entry.client);
                     self.refuse(from, why, outcome);
                 }
             }
@@ -275,9 +284,9 @@ impl EventStore {
         admitted
     }
 
-    fn check_entry(&self, entry: &Entry, batch: &[SignedEvent], now_ms: u64) -> Result<SignedEvent, String> {
-        let event =
-            SignedEvent::admit(&entry.value, now_ms).map_err(|e| format!("event {}: {e}", short_key(&entry.key)))?;
+    /// The store's rules for an admitted event in `entry`, given the ids admitted before it in
+    /// the same update.
+    fn check_entry(&self, entry: &Entry, event: SignedEvent, batch: &HashSet<EventId>) -> Result<SignedEvent, String> {
         if event.envelope.swarm != self.genesis.id {
             return Err(format!("event {}: {}", short_key(&entry.key), EventError::OtherSwarm));
         }
@@ -293,7 +302,8 @@ impl EventStore {
             }
         }
         let already = self.events.contains_key(&event.id)
-            || self.waiting.iter().chain(batch).any(|e| e.id == event.id)
+            || batch.contains(&event.id)
+            || self.waiting.iter().any(|e| e.id == event.id)
             || self.map.get(&self.doc.transact(), &entry.key).is_some();
         if already {
             return Err(format!("event {} is already stored under another entry", short_key(&entry.key)));
