@@ -36,6 +36,11 @@ impl EventId {
     /// The `swarm` of a genesis event, which belongs to no swarm yet: it founds one.
     pub const NONE: EventId = EventId([0; 32]);
 
+    /// The id of the envelope whose canonical bytes (`Envelope::canonical_bytes`) these are.
+    pub fn of_canonical_bytes(canonical: &[u8]) -> Self {
+        EventId(Sha256::digest(canonical).into())
+    }
+
     pub fn to_hex(&self) -> String {
         hex::encode(self.0)
     }
@@ -114,7 +119,14 @@ struct SignedFields<'a> {
 
 impl Envelope {
     /// Builds and signs an envelope. The caller checks the body (see `events`).
-    pub fn sign(identity: &Identity, swarm: EventId, replica: u64, timestamp_ms: u64, kind: u16, body: Vec<u8>) -> Self {
+    pub fn sign(
+        identity: &Identity,
+        swarm: EventId,
+        replica: u64,
+        timestamp_ms: u64,
+        kind: u16,
+        body: Vec<u8>,
+    ) -> Self {
         let mut envelope = Envelope {
             swarm,
             author: identity.peer_id(),
@@ -144,7 +156,7 @@ impl Envelope {
     }
 
     pub fn id(&self) -> EventId {
-        EventId(Sha256::digest(self.canonical_bytes()).into())
+        EventId::of_canonical_bytes(&self.canonical_bytes())
     }
 
     pub fn encode(&self) -> Vec<u8> {
@@ -153,6 +165,17 @@ impl Envelope {
 
     /// Decodes and verifies the signature against the author key (so the author is the signer).
     pub fn decode(bytes: &[u8]) -> Result<Self, WireError> {
+        let envelope = Self::decode_unsigned(bytes)?;
+        envelope
+            .author
+            .verify(&envelope.canonical_bytes(), &envelope.signature.0)
+            .map_err(|_| WireError::BadSignature(envelope.author.short()))?;
+        Ok(envelope)
+    }
+
+    /// Decodes without checking the signature, for callers that check many at once
+    /// (`identity::verify_each`) and must then refuse what `decode` would refuse.
+    pub fn decode_unsigned(bytes: &[u8]) -> Result<Self, WireError> {
         if bytes.len() > MAX_ENVELOPE_BYTES {
             return Err(WireError::TooLarge(bytes.len()));
         }
@@ -161,10 +184,6 @@ impl Envelope {
         if !rest.is_empty() {
             return Err(WireError::TrailingBytes(rest.len()));
         }
-        envelope
-            .author
-            .verify(&envelope.canonical_bytes(), &envelope.signature.0)
-            .map_err(|_| WireError::BadSignature(envelope.author.short()))?;
         Ok(envelope)
     }
 }

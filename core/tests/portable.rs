@@ -4,7 +4,7 @@
 
 mod support;
 
-use amorph_core::identity::{Identity, PeerId};
+use amorph_core::identity::{verify_each, Identity, PeerId, SignatureCheck};
 use amorph_core::store::EventStore;
 use amorph_core::economy::Economy;
 use sha2::{Digest, Sha256};
@@ -17,10 +17,8 @@ wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
 #[test]
 fn rfc8032_and_did_key_vectors() {
-    let seed: [u8; 32] = hex::decode("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")
-        .unwrap()
-        .try_into()
-        .unwrap();
+    let seed: [u8; 32] =
+        hex::decode("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60").unwrap().try_into().unwrap();
     let identity = Identity::from_seed(seed);
     assert_eq!(hex::encode(identity.peer_id().0), "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
     assert_eq!(
@@ -29,6 +27,68 @@ fn rfc8032_and_did_key_vectors() {
     );
     let did = "did:key:z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp";
     assert_eq!(PeerId::from_did(did).unwrap().to_did(), did);
+}
+
+/// The signature rule's edge cases (docs/protocol.md, "Identities"): ZIP-215 and no small-order
+/// authors. Built from the key of seed [0x21; 32] (secret scalar `a`), `r` = 0x33…33 reduced, and
+/// the order-8 torsion point T = c7176a70…ac037a, with `s = r + H(R, A, M)·a`:
+/// valid: RFC 8032 §7.1 test 1; R = rB + T; R = the identity written non-canonically (y = p + 1,
+/// `s = H(R, A, M)·a`); A = aB + T; a plain one whose `s` is then taken plus the group order `l`.
+/// Invalid: that `s + l` (ZIP-215 wants `s < l`), a flipped bit of `s`, and small-order keys
+/// (the identity; y = p + 1 again) with `s = 0`, which ZIP-215 alone would accept for any message.
+const SIGNATURE_RULE_VECTORS: [(&str, &[u8], &str, bool); 9] = [
+    ("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a", b"",
+     "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b", true),
+    ("884b8857f4eaa1613c61504db34d4beaf346517a0e31de3cddd4d9b4201d9d0b", b"amorph zip215: R with a torsion component",
+     "84570228f8827d84572ce7c4246998b8a8548f9f25ab763f1c0aa545381e69a57e4322f11223f7cb8c48beeb74343a69e60f291e8b281f3274a0e66bc12fec01", true),
+    ("884b8857f4eaa1613c61504db34d4beaf346517a0e31de3cddd4d9b4201d9d0b", b"amorph zip215: non-canonical identity as R",
+     "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7ffb67d8e9997d6b4db7062bf5ca7bac67d25773a329be3ec30f42688cb6230009", true),
+    ("4961e129e3c9a9b5bf857f55f3647e29237858b11bf4165be4909b523fe1b036", b"amorph zip215: key with a torsion component",
+     "65892814b0a9bee7ade5ad675c62284ea7e249fba0fcd65fafa007d33817d66a47b0d3770ab498956669cc561724fa17d060b48adb17c7ea72ee2439d9101b0b", true),
+    ("884b8857f4eaa1613c61504db34d4beaf346517a0e31de3cddd4d9b4201d9d0b", b"amorph zip215: s not reduced",
+     "65892814b0a9bee7ade5ad675c62284ea7e249fba0fcd65fafa007d33817d66ac39e7288f9c1ed6a118ced1347352fbdd45316ad7e1b7a7e25cbd64baf4c560b", true),
+    ("884b8857f4eaa1613c61504db34d4beaf346517a0e31de3cddd4d9b4201d9d0b", b"amorph zip215: s not reduced",
+     "65892814b0a9bee7ade5ad675c62284ea7e249fba0fcd65fafa007d33817d66ab07268e5132500c3e728e5b6252f0ed2d45316ad7e1b7a7e25cbd64baf4c561b", false),
+    ("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a", b"",
+     "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100a", false),
+    ("0100000000000000000000000000000000000000000000000000000000000000", b"amorph zip215: small-order key",
+     "01000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000", false),
+    ("eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f", b"amorph zip215: small-order key",
+     "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc050000000000000000000000000000000000000000000000000000000000000000", false),
+];
+
+fn rule_vectors() -> Vec<(PeerId, &'static [u8], [u8; 64], bool)> {
+    let bytes = |text: &str| hex::decode(text).unwrap();
+    SIGNATURE_RULE_VECTORS
+        .iter()
+        .map(|(key, message, signature, valid)| {
+            (PeerId(bytes(key).try_into().unwrap()), *message, bytes(signature).try_into().unwrap(), *valid)
+        })
+        .collect()
+}
+
+#[test]
+fn single_and_batch_verification_accept_exactly_the_same_signatures() {
+    let vectors = rule_vectors();
+    let checks: Vec<SignatureCheck> = vectors
+        .iter()
+        .map(|(author, message, signature, _)| SignatureCheck { author: *author, message, signature })
+        .collect();
+    let expected: Vec<bool> = vectors.iter().map(|v| v.3).collect();
+    let single: Vec<bool> =
+        vectors.iter().map(|(author, message, signature, _)| author.verify(message, signature).is_ok()).collect();
+    assert_eq!(single, expected, "one by one");
+    assert_eq!(verify_each(&checks), expected, "in one batch, with bad ones among them");
+    let valid: Vec<SignatureCheck> = checks.iter().zip(&expected).filter(|(_, v)| **v).map(|(c, _)| *c).collect();
+    assert!(verify_each(&valid).iter().all(|v| *v), "the valid ones in a batch of their own");
+    for (check, valid) in checks.iter().zip(&expected) {
+        assert_eq!(verify_each(&[*check, *check]), vec![*valid; 2], "{}", hex::encode(check.signature));
+    }
+    // What changed from ed25519-dalek's `verify_strict`: it refuses the torsion and non-canonical cases.
+    for (author, message, signature, _) in &vectors[1..4] {
+        let key = ed25519_dalek::VerifyingKey::from_bytes(&author.0).unwrap();
+        assert!(key.verify_strict(message, &ed25519_dalek::Signature::from_bytes(signature)).is_err());
+    }
 }
 
 /// A requester and a worker complete two tasks, one accepted and one rejected.

@@ -36,7 +36,10 @@ impl Net {
     fn new(n: usize, seed: u64) -> Net {
         let genesis = genesis_by(&identity(100), 100);
         let peers = (0..n)
-            .map(|i| Peer { identity: identity(i as u8 + 1), store: EventStore::new(1000 + i as u64, &genesis).unwrap() })
+            .map(|i| Peer {
+                identity: identity(i as u8 + 1),
+                store: EventStore::new(1000 + i as u64, &genesis).unwrap(),
+            })
             .collect();
         Net { peers, links: Vec::new(), queues: Vec::new(), rng: ChaCha8Rng::seed_from_u64(seed), now: T0 }
     }
@@ -60,7 +63,18 @@ impl Net {
     }
 
     fn neighbours(&self, i: usize) -> Vec<usize> {
-        self.links.iter().filter_map(|&(a, b)| if a == i { Some(b) } else if b == i { Some(a) } else { None }).collect()
+        self.links
+            .iter()
+            .filter_map(|&(a, b)| {
+                if a == i {
+                    Some(b)
+                } else if b == i {
+                    Some(a)
+                } else {
+                    None
+                }
+            })
+            .collect()
     }
 
     fn publish(&mut self, i: usize, event: amorph_core::events::Event) -> SignedEvent {
@@ -217,7 +231,8 @@ fn overwriting_an_event_is_refused_and_the_original_kept() {
     let task = net.publish(0, post("x", "Original"));
     net.run();
     let mallory = identity(66);
-    let attack = adversary::overwrite_message(&net.peers[1].store, task.id, &mallory, T0 + 500).expect("target is stored");
+    let attack =
+        adversary::overwrite_message(&net.peers[1].store, task.id, &mallory, T0 + 500).expect("target is stored");
     let before = net.views(0);
     let outcome = net.peers[0].store.handle_message(mallory.peer_id(), &attack, T0 + 500);
     assert_eq!(outcome.rejected, 1);
@@ -239,7 +254,8 @@ fn replaying_someone_elses_event_from_another_replica_is_refused() {
     map.insert(&mut doc.transact_mut(), event.id.to_hex(), Any::Buffer(event.encode().into()));
     let update = doc.transact().encode_state_as_update_v1(&StateVector::default());
     let mut store = EventStore::new(9, &genesis_by(&identity(100), 100)).unwrap();
-    let outcome = store.handle_message(identity(66).peer_id(), &Message::Sync(SyncMessage::Update(update)).encode_v1(), T0);
+    let outcome =
+        store.handle_message(identity(66).peer_id(), &Message::Sync(SyncMessage::Update(update)).encode_v1(), T0);
     assert_eq!(outcome.rejected, 1);
     assert_eq!(store.len(), 1, "only the genesis");
 }
@@ -251,7 +267,8 @@ fn restored_stores_keep_their_events_and_keep_syncing() {
     task_flow(&mut net, 0, 1, "Persist me");
     net.run();
     let snapshot = net.peers[1].store.snapshot();
-    let restored = EventStore::restore(4242, net.peers[1].store.genesis(), &snapshot, net.now).expect("snapshot restores");
+    let restored =
+        EventStore::restore(4242, net.peers[1].store.genesis(), &snapshot, net.now).expect("snapshot restores");
     assert_eq!(economy_bytes(&restored), net.views(1));
 
     // The restored peer comes back on a new replica and still syncs both ways.
@@ -302,4 +319,39 @@ fn events_of_another_swarm_are_refused() {
     // A store only ever starts from a genesis.
     let task = signed(&alice, 1, T0, post("x", "Not a genesis"));
     assert!(EventStore::new(3, &task).is_err());
+}
+
+/// One update with entries of three replicas, one of them carrying a forged signature mid-way: the
+/// batch check fails, and the fallback refuses exactly the forged entry (and skips the later entries
+/// of its replica, which depend on it), counted once against the sender.
+#[test]
+fn one_forged_entry_among_many_is_the_only_one_refused() {
+    use yrs::sync::{Message, SyncMessage};
+    use yrs::updates::encoder::Encode;
+    use yrs::{Any, Doc, Map, ReadTxn, StateVector, Transact};
+    let genesis = genesis_by(&identity(100), 100);
+    let mut updates = Vec::new();
+    for author in 1..=3u8 {
+        let who = identity(author);
+        let replica = 10 + u64::from(author);
+        let doc = Doc::with_client_id(replica);
+        let map = doc.get_or_insert_map("events");
+        for n in 0..5u64 {
+            let event = signed_in(genesis.id, &who, replica, T0 + n, post("x", &format!("{author}/{n}")));
+            let mut envelope = event.envelope.clone();
+            if author == 2 && n == 2 {
+                envelope.signature.0[10] ^= 1;
+            }
+            map.insert(&mut doc.transact_mut(), event.id.to_hex(), Any::Buffer(envelope.encode().into()));
+        }
+        updates.push(doc.transact().encode_state_as_update_v1(&StateVector::default()));
+    }
+    let update = yrs::merge_updates_v1(updates).expect("updates merge");
+    let mut store = EventStore::new(9, &genesis).unwrap();
+    let mallory = identity(66).peer_id();
+    let outcome = store.handle_message(mallory, &Message::Sync(SyncMessage::Update(update)).encode_v1(), T0 + 10);
+    assert_eq!((outcome.added, outcome.rejected), (5 + 2 + 5, 1));
+    assert!(outcome.error.unwrap().contains("signature"));
+    assert_eq!(store.rejected_by_sender()[&mallory], 1);
+    assert_eq!(store.len(), 1 + 12);
 }

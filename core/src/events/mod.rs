@@ -1,5 +1,6 @@
-//! Events: every kind of signed fact, its number on the wire, its body codec, and admission of one
-//! envelope on its own (well-formed, signed, fields in bounds, timestamp in bounds).
+//! Events: every kind of signed fact, its number on the wire, its body codec, and admission of
+//! envelopes each on its own (well-formed, signed, fields in bounds, timestamp in bounds), one at a
+//! time or many at once with their signatures checked in batches.
 //!
 //! Rules that depend on other events (who may claim, when money moves) live in the state machines
 //! that fold the event set (`market`, `ledger`, `karma`), so they are a pure function of the set and
@@ -10,7 +11,7 @@ mod task;
 
 use serde::Deserialize;
 
-use crate::identity::{Identity, PeerId};
+use crate::identity::{verify_each, Identity, PeerId, SignatureCheck};
 use crate::wire::{Envelope, EventId, WireError};
 
 pub use swarm::{Compacted, DataAccessClaim, FeeSplit, Genesis, Grant, Heartbeat, Transfer, BASIS_POINTS};
@@ -214,7 +215,49 @@ impl SignedEvent {
 
     /// Admission of bytes received from anyone: size, codec, signature, kind, body, fields, timestamp.
     pub fn admit(bytes: &[u8], now_ms: u64) -> Result<Self, EventError> {
-        let envelope = Envelope::decode(bytes)?;
+        let envelope = Envelope::decode_unsigned(bytes)?;
+        let canonical = envelope.canonical_bytes();
+        if envelope.author.verify(&canonical, &envelope.signature.0).is_err() {
+            return Err(WireError::BadSignature(envelope.author.short()).into());
+        }
+        Self::check_signed(envelope, &canonical, now_ms)
+    }
+
+    /// `admit` of each of `envelopes`, with the same verdict for each, their signatures checked in
+    /// batches (`identity::verify_each`): what the store does with the entries of a sync message.
+    pub fn admit_all<B: AsRef<[u8]>>(envelopes: &[B], now_ms: u64) -> Vec<Result<Self, EventError>> {
+        let decoded: Vec<Result<(Envelope, Vec<u8>), WireError>> = envelopes
+            .iter()
+            .map(|bytes| {
+                let envelope = Envelope::decode_unsigned(bytes.as_ref())?;
+                let canonical = envelope.canonical_bytes();
+                Ok((envelope, canonical))
+            })
+            .collect();
+        let checks: Vec<SignatureCheck<'_>> = decoded
+            .iter()
+            .flatten()
+            .map(|(envelope, canonical)| SignatureCheck {
+                author: envelope.author,
+                message: canonical,
+                signature: &envelope.signature.0,
+            })
+            .collect();
+        let mut signed = verify_each(&checks).into_iter();
+        decoded
+            .into_iter()
+            .map(|decoded| {
+                let (envelope, canonical) = decoded?;
+                if signed.next() != Some(true) {
+                    return Err(WireError::BadSignature(envelope.author.short()).into());
+                }
+                Self::check_signed(envelope, &canonical, now_ms)
+            })
+            .collect()
+    }
+
+    /// The rest of admission, once the signature over `canonical` holds.
+    fn check_signed(envelope: Envelope, canonical: &[u8], now_ms: u64) -> Result<Self, EventError> {
         let event = Event::decode_body(envelope.kind, &envelope.body)?;
         event.check_fields(envelope.timestamp_ms)?;
         let founds_a_swarm = matches!(event, Event::Genesis(_));
@@ -227,7 +270,7 @@ impl SignedEvent {
         if envelope.timestamp_ms > now_ms.saturating_add(MAX_FUTURE_SKEW_MS) {
             return Err(EventError::FromTheFuture(envelope.timestamp_ms - now_ms));
         }
-        Ok(SignedEvent { id: envelope.id(), envelope, event })
+        Ok(SignedEvent { id: EventId::of_canonical_bytes(canonical), envelope, event })
     }
 
     pub fn author(&self) -> PeerId {
@@ -323,6 +366,33 @@ mod tests {
             SignedEvent::admit(&envelope.encode(), NOW),
             Err(EventError::Wire(WireError::BadSignature(_)))
         ));
+    }
+
+    #[test]
+    fn admitting_many_at_once_gives_each_the_verdict_of_admitting_it_alone() {
+        let me = Identity::from_seed([9; 32]);
+        let good = |n: u64| create(&me, NOW + n, post(&format!("task {n}"))).unwrap().encode();
+        let mut forged = Envelope::sign(&me, SWARM, 1, NOW, 1, post("x").encode_body());
+        forged.signature.0[0] ^= 1;
+        let mut nobody = Envelope::sign(&me, SWARM, 1, NOW, 1, post("x").encode_body());
+        nobody.author = PeerId([0; 32]);
+        nobody.signature = crate::wire::Signature([0; 64]);
+        let batch = vec![
+            good(1),
+            forged.encode(),
+            good(2),
+            Envelope::sign(&me, SWARM, 1, NOW, 1, vec![0xff]).encode(),
+            Envelope::sign(&me, SWARM, 1, NOW + MAX_FUTURE_SKEW_MS + 1, 1, post("x").encode_body()).encode(),
+            vec![1, 2, 3],
+            nobody.encode(),
+            good(3),
+        ];
+        let alone: Vec<_> = batch.iter().map(|bytes| SignedEvent::admit(bytes, NOW)).collect();
+        assert_eq!(SignedEvent::admit_all(&batch, NOW), alone);
+        let admitted: Vec<bool> = alone.iter().map(Result::is_ok).collect();
+        assert_eq!(admitted, [true, false, true, false, false, false, false, true]);
+        assert!(matches!(alone[1], Err(EventError::Wire(WireError::BadSignature(_)))));
+        assert!(matches!(alone[6], Err(EventError::Wire(WireError::BadSignature(_)))));
     }
 
     #[test]

@@ -81,7 +81,9 @@ impl Genesis {
             return Err(bad("issuers", &format!("1 to {MAX_ISSUERS} issuers")));
         }
         let split = &self.fee_split;
-        if u32::from(split.executor_bps) + u32::from(split.routing_bps) + u32::from(split.protocol_bps) != u32::from(BASIS_POINTS) {
+        if u32::from(split.executor_bps) + u32::from(split.routing_bps) + u32::from(split.protocol_bps)
+            != u32::from(BASIS_POINTS)
+        {
             return Err(bad("fee_split", "shares must add up to 10,000 basis points"));
         }
         if self.stake_ratio_bps > BASIS_POINTS {

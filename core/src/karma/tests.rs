@@ -286,7 +286,10 @@ fn names_are_bounded_per_identity() {
     book.record_outcome(T0, &task);
 
     let vector = book.vector(&peer(1), T0);
-    assert_eq!((vector.accuracy.len(), vector.skills.len(), vector.data_access.len()), (MAX_NAMES, MAX_NAMES, MAX_NAMES));
+    assert_eq!(
+        (vector.accuracy.len(), vector.skills.len(), vector.data_access.len()),
+        (MAX_NAMES, MAX_NAMES, MAX_NAMES)
+    );
     assert_eq!(vector.accuracy.get("domain-0"), Some(&190_000), "names already held keep moving");
     assert_eq!(book.value(&peer(1), "accuracy.domain-299", T0), 0);
     assert!(book.vector(&peer(2), T0).data_access.is_empty());

@@ -82,7 +82,10 @@ mod tests {
             r#"{"type":"signal","from":"p","payload":{"kind":"answer","sdp":"v=0"}}"#
         );
         let error = RelayMessage::Error { code: ErrorCode::RateLimited, message: "slow down".into() };
-        assert_eq!(serde_json::to_string(&error).unwrap(), r#"{"type":"error","code":"rate_limited","message":"slow down"}"#);
+        assert_eq!(
+            serde_json::to_string(&error).unwrap(),
+            r#"{"type":"error","code":"rate_limited","message":"slow down"}"#
+        );
     }
 
     #[test]

@@ -8,4 +8,4 @@ pub mod directory;
 pub mod messages;
 
 pub use directory::{ConnId, Counters, Directory, DirectoryLimits, Output, Refused};
-pub use messages::{ClientMessage, ErrorCode, RelayMessage, SignalPayload, join_proof_bytes};
+pub use messages::{join_proof_bytes, ClientMessage, ErrorCode, RelayMessage, SignalPayload};

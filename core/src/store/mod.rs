@@ -3,14 +3,14 @@
 //!
 //! Every remote update passes `entry_update::parse` (only new entries of the `events` map) and
 //! event admission (signature, fields, timestamp, key = event id, replica bound to its author)
-//! before yrs sees it. What fails is never integrated and is counted against the peer that sent it.
+//! before yrs sees it; the signatures of an update's entries are checked in batches. What fails is never integrated and is counted against the peer that sent it.
 //! Sans-IO: the adapter passes in bytes, the sending peer and the time, and sends what comes back.
 
 pub mod adversary;
 pub mod compaction;
 pub mod entry_update;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use yrs::sync::{Message, SyncMessage};
 use yrs::updates::decoder::Decode;
@@ -118,7 +118,8 @@ impl EventStore {
     /// Rebuilds a store from `snapshot()`. Entries that no longer pass admission are dropped, the rest kept.
     pub fn restore(replica: u64, genesis: &SignedEvent, snapshot: &[u8], now_ms: u64) -> Result<Self, StoreError> {
         let mut store = EventStore::new(replica, genesis)?;
-        let entries = entry_update::parse(snapshot, usize::MAX).map_err(|e| StoreError::CorruptSnapshot(e.to_string()))?;
+        let entries =
+            entry_update::parse(snapshot, usize::MAX).map_err(|e| StoreError::CorruptSnapshot(e.to_string()))?;
         let mut outcome = SyncOutcome::default();
         store.admit_entries(None, entries, now_ms, &mut outcome);
         Ok(store)
@@ -164,7 +165,12 @@ impl EventStore {
     }
 
     /// Signs and stores a new event of ours; returns it and the sync message to send on every link.
-    pub fn publish(&mut self, identity: &Identity, now_ms: u64, event: Event) -> Result<(SignedEvent, Vec<u8>), EventError> {
+    pub fn publish(
+        &mut self,
+        identity: &Identity,
+        now_ms: u64,
+        event: Event,
+    ) -> Result<(SignedEvent, Vec<u8>), EventError> {
         let signed = SignedEvent::create(identity, self.genesis.id, self.replica, now_ms, event)?;
         let before = self.doc.transact().state_vector();
         {
@@ -186,7 +192,11 @@ impl EventStore {
     pub fn handle_message(&mut self, from: PeerId, message: &[u8], now_ms: u64) -> SyncOutcome {
         let mut outcome = SyncOutcome::default();
         if message.len() > MAX_SYNC_MESSAGE_BYTES {
-            self.refuse(Some(from), format!("sync message of {} bytes exceeds {MAX_SYNC_MESSAGE_BYTES}", message.len()), &mut outcome);
+            self.refuse(
+                Some(from),
+                format!("sync message of {} bytes exceeds {MAX_SYNC_MESSAGE_BYTES}", message.len()),
+                &mut outcome,
+            );
             return outcome;
         }
         match Message::decode_v1(message) {
@@ -219,32 +229,49 @@ impl EventStore {
     }
 
     /// Runs admission on parsed entries, integrates the good ones and returns them (as sent on).
-    fn admit_entries(&mut self, from: Option<PeerId>, entries: Vec<Entry>, now_ms: u64, outcome: &mut SyncOutcome) -> Vec<Entry> {
+    /// The entries' signatures are checked in batches first; every other rule below depends on the
+    /// entries before it, so it runs in order.
+    fn admit_entries(
+        &mut self,
+        from: Option<PeerId>,
+        entries: Vec<Entry>,
+        now_ms: u64,
+        outcome: &mut SyncOutcome,
+    ) -> Vec<Entry> {
         let known = self.doc.transact().state_vector();
+        let entries: Vec<Entry> = entries
+            .into_iter()
+            .filter(|entry| entry.clock >= known.get(&yrs::block::ClientID::new(entry.client & REPLICA_MASK)))
+            .collect();
+        let values: Vec<&[u8]> = entries.iter().map(|entry| entry.value.as_slice()).collect();
+        let verdicts = SignedEvent::admit_all(&values, now_ms);
         let mut next_clock: HashMap<u64, u32> = HashMap::new();
-        let mut broken: Vec<u64> = Vec::new();
+        let mut broken: HashSet<u64> = HashSet::new();
         let mut admitted: Vec<Entry> = Vec::new();
         let mut admitted_events: Vec<SignedEvent> = Vec::new();
-        for entry in entries {
-            if entry.clock < known.get(&yrs::block::ClientID::new(entry.client & REPLICA_MASK)) || broken.contains(&entry.client) {
+        let mut admitted_ids: HashSet<EventId> = HashSet::new();
+        for (entry, verdict) in entries.into_iter().zip(verdicts) {
+            if broken.contains(&entry.client) {
                 continue;
             }
             if let Some(expected) = next_clock.get(&entry.client) {
                 if *expected != entry.clock {
-                    broken.push(entry.client);
+                    broken.insert(entry.client);
                     continue;
                 }
             }
-            match self.check_entry(&entry, &admitted_events, now_ms) {
+            let verdict = verdict.map_err(|e| format!("event {}: {e}", short_key(&entry.key)));
+            match verdict.and_then(|event| self.check_entry(&entry, event, &admitted_ids)) {
                 Ok(event) => {
                     next_clock.insert(entry.client, entry.clock + 1);
                     self.replica_owners.entry(entry.client).or_insert(event.author());
+                    admitted_ids.insert(event.id);
                     admitted_events.push(event);
                     admitted.push(entry);
                 }
                 Err(why) => {
                     // Later entries of this replica would depend on the refused one: drop them too.
-                    broken.push(entry.client);
+                    broken.insert(entry.client);
                     self.refuse(from, why, outcome);
                 }
             }
@@ -264,8 +291,9 @@ impl EventStore {
         admitted
     }
 
-    fn check_entry(&self, entry: &Entry, batch: &[SignedEvent], now_ms: u64) -> Result<SignedEvent, String> {
-        let event = SignedEvent::admit(&entry.value, now_ms).map_err(|e| format!("event {}: {e}", short_key(&entry.key)))?;
+    /// The store's rules for an admitted event in `entry`, given the ids admitted before it in
+    /// the same update.
+    fn check_entry(&self, entry: &Entry, event: SignedEvent, batch: &HashSet<EventId>) -> Result<SignedEvent, String> {
         if event.envelope.swarm != self.genesis.id {
             return Err(format!("event {}: {}", short_key(&entry.key), EventError::OtherSwarm));
         }
@@ -281,7 +309,8 @@ impl EventStore {
             }
         }
         let already = self.events.contains_key(&event.id)
-            || self.waiting.iter().chain(batch).any(|e| e.id == event.id)
+            || batch.contains(&event.id)
+            || self.waiting.iter().any(|e| e.id == event.id)
             || self.map.get(&self.doc.transact(), &entry.key).is_some();
         if already {
             return Err(format!("event {} is already stored under another entry", short_key(&entry.key)));
@@ -292,7 +321,8 @@ impl EventStore {
     /// Moves waiting events whose entries yrs has integrated into the event set.
     fn settle_waiting(&mut self) -> usize {
         let txn = self.doc.transact();
-        let (present, still): (Vec<_>, Vec<_>) = self.waiting.drain(..).partition(|e| self.map.get(&txn, &e.id.to_hex()).is_some());
+        let (present, still): (Vec<_>, Vec<_>) =
+            self.waiting.drain(..).partition(|e| self.map.get(&txn, &e.id.to_hex()).is_some());
         drop(txn);
         self.waiting = still;
         if self.waiting.len() > MAX_WAITING {
