@@ -4,9 +4,9 @@
 
 mod support;
 
+use amorph_core::economy::Economy;
 use amorph_core::identity::{verify_each, Identity, PeerId, SignatureCheck};
 use amorph_core::store::EventStore;
-use amorph_core::economy::Economy;
 use sha2::{Digest, Sha256};
 use support::*;
 #[cfg(target_arch = "wasm32")]

@@ -5,12 +5,12 @@ mod support;
 
 use std::collections::VecDeque;
 
-use amorph_core::events::SignedEvent;
-use amorph_core::identity::{Identity, PeerId};
-use amorph_core::store::{adversary, EventStore, MAX_SYNC_MESSAGE_BYTES};
 use amorph_core::economy::Economy;
+use amorph_core::events::SignedEvent;
 use amorph_core::events::{Event, TaskPosted};
+use amorph_core::identity::{Identity, PeerId};
 use amorph_core::market::TaskState;
+use amorph_core::store::{adversary, EventStore, MAX_SYNC_MESSAGE_BYTES};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use support::*;
@@ -354,4 +354,30 @@ fn one_forged_entry_among_many_is_the_only_one_refused() {
     assert!(outcome.error.unwrap().contains("signature"));
     assert_eq!(store.rejected_by_sender()[&mallory], 1);
     assert_eq!(store.len(), 1 + 12);
+}
+
+/// A newcomer first hears an update whose earlier entries it lacks (yrs keeps the entry ahead of
+/// them), then the sync reply that carries the whole history, that entry included: the repeat is
+/// no misbehaviour, and the newcomer ends with every event.
+#[test]
+fn an_entry_heard_again_while_it_waits_is_not_a_refusal() {
+    let genesis = genesis_by(&identity(100), 100);
+    let author = identity(1);
+    let mut source = EventStore::new(10, &genesis).unwrap();
+    let updates: Vec<Vec<u8>> =
+        (0..3).map(|i| source.publish(&author, T0 + i, post("x", &format!("task {i}"))).unwrap().1).collect();
+    let mut newcomer = EventStore::new(11, &genesis).unwrap();
+    let sender = identity(2).peer_id();
+    let early = newcomer.handle_message(sender, &updates[2], T0 + 10);
+    assert_eq!(early.rejected, 0, "{:?}", early.error);
+
+    let mut added = early.added;
+    for reply in source.handle_message(sender, &newcomer.sync_step1(), T0 + 11).replies {
+        let outcome = newcomer.handle_message(sender, &reply, T0 + 12);
+        assert_eq!(outcome.rejected, 0, "{:?}", outcome.error);
+        added += outcome.added;
+    }
+    assert_eq!(added, 3);
+    assert_eq!(newcomer.len(), 1 + 3);
+    assert_eq!(newcomer.rejected_total(), 0);
 }

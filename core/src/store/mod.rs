@@ -261,6 +261,12 @@ impl EventStore {
                 }
             }
             let verdict = verdict.map_err(|e| format!("event {}: {e}", short_key(&entry.key)));
+            if verdict.as_ref().is_ok_and(|event| self.holds_entry(&entry, event)) {
+                // Stored already, ahead of an earlier entry of its replica that we lacked: a sync
+                // reply sends it again with that earlier entry. A repeat, not misbehaviour.
+                next_clock.insert(entry.client, entry.clock + 1);
+                continue;
+            }
             match verdict.and_then(|event| self.check_entry(&entry, event, &admitted_ids)) {
                 Ok(event) => {
                     next_clock.insert(entry.client, entry.clock + 1);
@@ -289,6 +295,12 @@ impl EventStore {
         self.waiting.extend(admitted_events);
         outcome.added += self.settle_waiting();
         admitted
+    }
+
+    /// Is `event` stored already under this very entry (same key, on its own replica)? Its id
+    /// hashes the replica, so a stored event with this id sits on `entry`'s replica.
+    fn holds_entry(&self, entry: &Entry, event: &SignedEvent) -> bool {
+        self.events.contains_key(&event.id) && event.id.to_hex() == entry.key && event.envelope.replica == entry.client
     }
 
     /// The store's rules for an admitted event in `entry`, given the ids admitted before it in
