@@ -18,7 +18,7 @@ use wasm_bindgen::JsCast;
 use crate::components::{
     HardwarePanel, IdentityCard, JuryPanel, KarmaPanel, PeerList, StatusBar, TaskBoard, WalletCard,
 };
-use crate::storage::{Storage, KEY_EVENTS, KEY_SEED};
+use crate::storage::{Storage, KEY_CHECKPOINT, KEY_EVENTS, KEY_SEED};
 use crate::swarm::{self, now_ms, Swarm, SwarmRef};
 use crate::timeline::TimelineItem;
 use crate::ui_state::Ui;
@@ -171,19 +171,35 @@ async fn load_store(
     ui: Ui,
 ) -> Result<EventStore, StoreError> {
     let Some(storage) = storage else { return EventStore::new(replica, genesis) };
+    let checkpoint = match storage.load(KEY_CHECKPOINT).await {
+        Ok(checkpoint) => checkpoint,
+        Err(e) => {
+            ui.problem.set(Some(format!("{e}; starting with an empty log")));
+            return EventStore::new(replica, genesis);
+        }
+    };
     match storage.load(KEY_EVENTS).await {
         Ok(None) => EventStore::new(replica, genesis),
-        Ok(Some(snapshot)) => match EventStore::restore(replica, genesis, &snapshot, now_ms()) {
-            Err(e @ StoreError::CorruptSnapshot(_)) => {
-                // Keep the unreadable bytes before the next save replaces them.
-                let kept = storage.save(KEY_UNREADABLE_EVENTS, &snapshot).await.is_ok();
-                let where_kept =
-                    if kept { format!("kept under \"{KEY_UNREADABLE_EVENTS}\"") } else { "could not be kept".into() };
-                ui.problem.set(Some(format!("{e}; starting with an empty log (the old bytes {where_kept})")));
-                EventStore::new(replica, genesis)
+        Ok(Some(snapshot)) => {
+            let restored = match &checkpoint {
+                Some(stored) => EventStore::restore_compacted(replica, genesis, stored, &snapshot, now_ms()),
+                None => EventStore::restore(replica, genesis, &snapshot, now_ms()),
+            };
+            match restored {
+                Err(e @ StoreError::CorruptSnapshot(_)) => {
+                    // Keep the unreadable bytes before the next save replaces them.
+                    let kept = storage.save(KEY_UNREADABLE_EVENTS, &snapshot).await.is_ok();
+                    let where_kept = if kept {
+                        format!("kept under \"{KEY_UNREADABLE_EVENTS}\"")
+                    } else {
+                        "could not be kept".into()
+                    };
+                    ui.problem.set(Some(format!("{e}; starting with an empty log (the old bytes {where_kept})")));
+                    EventStore::new(replica, genesis)
+                }
+                restored => restored,
             }
-            restored => restored,
-        },
+        }
         Err(e) => {
             ui.problem.set(Some(format!("{e}; starting with an empty log")));
             EventStore::new(replica, genesis)

@@ -20,6 +20,8 @@ const DB_VERSION: u8 = 1;
 const STORE: &str = "kv";
 pub const KEY_SEED: &str = "identity-seed";
 pub const KEY_EVENTS: &str = "event-store";
+/// The store's adopted checkpoint (`EventStore::stored_checkpoint`), saved with the snapshot it goes with.
+pub const KEY_CHECKPOINT: &str = "event-checkpoint";
 
 /// A storage operation failed; the message says which and why.
 #[derive(Debug, Clone)]
@@ -78,6 +80,11 @@ impl Storage {
 
     /// Writes `bytes` under `key`, replacing what was there, and waits for the commit.
     pub async fn save(&self, key: &str, bytes: &[u8]) -> Result<(), StorageError> {
+        self.save_all(&[(key, bytes)]).await
+    }
+
+    /// Writes every `(key, bytes)` in one transaction (all or none), and waits for the commit.
+    pub async fn save_all(&self, values: &[(&str, &[u8])]) -> Result<(), StorageError> {
         let tx = self
             .db
             .transaction(STORE)
@@ -85,8 +92,10 @@ impl Storage {
             .build()
             .map_err(|e| err("write transaction", e))?;
         let store = tx.object_store(STORE).map_err(|e| err("write transaction", e))?;
-        let value: JsValue = Uint8Array::from(bytes).into();
-        store.put(value).with_key(key).without_key_type().primitive().map_err(|e| err("write", e))?;
+        for (key, bytes) in values {
+            let value: JsValue = Uint8Array::from(*bytes).into();
+            store.put(value).with_key(*key).without_key_type().primitive().map_err(|e| err("write", e))?;
+        }
         tx.commit().await.map_err(|e| err("commit", e))
     }
 }

@@ -69,6 +69,7 @@ impl Swarm {
         let me = identity.peer_id();
         // What was restored is what the last committed snapshot held.
         let saved = if storage.is_some() { store.len() } else { 0 };
+        let saved_checkpoint = storage.as_ref().and(store.epoch()).map(|epoch| epoch.id);
         let swarm = Rc::new_cyclic(|this| {
             RefCell::new(Swarm {
                 identity,
@@ -78,7 +79,7 @@ impl Swarm {
                 next_link_id: 1,
                 relay: None,
                 storage,
-                persist: Persist::restored(saved),
+                persist: Persist::restored(saved, saved_checkpoint),
                 economy,
                 receipts: BTreeSet::new(),
                 ui,
@@ -231,7 +232,16 @@ impl Swarm {
 
     /// One sync message from a link's peer, or from the relay's archive (`peer` = the genesis author).
     fn on_sync_message(&mut self, peer: PeerId, bytes: &[u8]) {
+        let epoch_before = self.store.epoch().map(|epoch| epoch.id);
         let outcome = self.store.handle_message(peer, bytes, now_ms());
+        if self.store.epoch().map(|epoch| epoch.id) != epoch_before {
+            // A checkpoint was adopted: keep only what it does not cover, and save that.
+            if let Err(e) = self.store.drop_covered() {
+                web_sys::console::warn_1(&format!("could not drop the history a checkpoint covers: {e}").into());
+            }
+            self.schedule_persist();
+            self.refresh_views();
+        }
         let from_relay = peer == self.store.genesis().author();
         // Replies to a sync step 1 may carry events of ours.
         if from_relay {
@@ -299,7 +309,10 @@ impl Swarm {
         let economy = match trial.apply(event) {
             Ok(()) => trial,
             // Our clock is behind the latest event we hold: fold the whole set with it.
-            Err(_) => Economy::fold(self.store.genesis(), self.store.events().chain([event]), false).ok()?,
+            Err(_) => {
+                let checkpoint = self.store.epoch().map(|epoch| &epoch.checkpoint);
+                Economy::fold_from(self.store.genesis(), checkpoint, self.store.events().chain([event]), false).ok()?
+            }
         };
         let ignored = economy.ignored(&event.author())?;
         (ignored.last_event == Some(event.id)).then(|| ignored.last_reason.clone())
@@ -400,7 +413,7 @@ impl Swarm {
     }
 }
 
-/// The economy of `store`'s event set.
+/// The economy of `store`: from its adopted checkpoint, if any, and the events it holds.
 pub fn fold(store: &EventStore) -> Result<Economy, EconomyError> {
-    Economy::fold(store.genesis(), store.events(), false)
+    store.economy()
 }

@@ -14,7 +14,7 @@ use wasm_bindgen::JsCast;
 use amorph_core::identity::PeerId;
 
 use super::{Swarm, SwarmRef};
-use crate::storage::{StorageError, KEY_EVENTS};
+use crate::storage::{StorageError, KEY_CHECKPOINT, KEY_EVENTS};
 
 /// Writes of events from peers are coalesced over this many milliseconds.
 const PERSIST_DEBOUNCE_MS: u32 = 250;
@@ -35,6 +35,17 @@ pub(super) struct Persist {
     held: Vec<Held>,
     /// Events in the last snapshot committed to IndexedDB.
     pub(super) saved: usize,
+    /// The id of the checkpoint on disk, so it is written again only when it changes.
+    pub(super) saved_checkpoint: Option<[u8; 32]>,
+}
+
+/// One write: the snapshot, the checkpoint when it changed since the last write, and what the
+/// write settles.
+struct Write {
+    snapshot: Vec<u8>,
+    checkpoint: Option<([u8; 32], Vec<u8>)>,
+    events: usize,
+    settles: u64,
 }
 
 /// A message waiting for the write that settles our `needs`-th event.
@@ -53,9 +64,9 @@ pub(super) enum Dest {
 }
 
 impl Persist {
-    /// The state after restoring a store whose last snapshot held `saved` events.
-    pub(super) fn restored(saved: usize) -> Persist {
-        Persist { saved, ..Persist::default() }
+    /// The state after restoring a store whose last snapshot held `saved` events (and checkpoint).
+    pub(super) fn restored(saved: usize, saved_checkpoint: Option<[u8; 32]>) -> Persist {
+        Persist { saved, saved_checkpoint, ..Persist::default() }
     }
 }
 
@@ -117,17 +128,22 @@ impl Swarm {
         self.persist.writing = true;
         let weak = self.this.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            while let Some((snapshot, events, settles)) = Swarm::next_snapshot(&weak) {
-                let result = storage.save(KEY_EVENTS, &snapshot).await;
+            while let Some(write) = Swarm::next_write(&weak) {
+                // A compacted snapshot is readable only with its checkpoint: both go in one transaction.
+                let result = match &write.checkpoint {
+                    Some((_, checkpoint)) => {
+                        storage.save_all(&[(KEY_CHECKPOINT, checkpoint), (KEY_EVENTS, &write.snapshot)]).await
+                    }
+                    None => storage.save(KEY_EVENTS, &write.snapshot).await,
+                };
                 let Some(swarm) = weak.upgrade() else { return };
-                swarm.borrow_mut().write_done(result, events, settles);
+                swarm.borrow_mut().write_done(result, &write);
             }
         });
     }
 
-    /// The writer's next snapshot with its event count and the own events it settles; `None`
-    /// (and the writer stops) when nothing changed since the last one.
-    fn next_snapshot(weak: &Weak<RefCell<Swarm>>) -> Option<(Vec<u8>, usize, u64)> {
+    /// The writer's next write; `None` (and the writer stops) when nothing changed since the last one.
+    fn next_write(weak: &Weak<RefCell<Swarm>>) -> Option<Write> {
         let swarm = weak.upgrade()?;
         let mut swarm = swarm.borrow_mut();
         if !swarm.persist.dirty {
@@ -135,15 +151,30 @@ impl Swarm {
             return None;
         }
         swarm.persist.dirty = false;
-        Some((swarm.store.snapshot(), swarm.store.len(), swarm.persist.published))
+        let checkpoint = swarm
+            .store
+            .epoch()
+            .map(|epoch| epoch.id)
+            .filter(|id| swarm.persist.saved_checkpoint != Some(*id))
+            .and_then(|id| Some((id, swarm.store.stored_checkpoint()?)));
+        Some(Write {
+            snapshot: swarm.store.snapshot(),
+            checkpoint,
+            events: swarm.store.len(),
+            settles: swarm.persist.published,
+        })
     }
 
     /// After a write: record what is on disk, then let out what waited for it. A failed write
     /// still lets the messages out: the swarm then holds those events.
-    fn write_done(&mut self, result: Result<(), StorageError>, events: usize, settles: u64) {
+    fn write_done(&mut self, result: Result<(), StorageError>, write: &Write) {
+        let settles = write.settles;
         match result {
             Ok(()) => {
-                self.persist.saved = events;
+                self.persist.saved = write.events;
+                if let Some((id, _)) = &write.checkpoint {
+                    self.persist.saved_checkpoint = Some(*id);
+                }
                 self.publish_store_status();
             }
             Err(e) => self.ui.problem.set(Some(format!("{e}; recent events are only in memory and on peers"))),
