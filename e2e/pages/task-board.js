@@ -210,6 +210,30 @@ class TaskCard {
     return (await texts(this.root.locator(tid('claim-gate')))).join(' ');
   }
 
+  /** Bids `price` with readiness in `hours`. */
+  async bid(price, hours = 24) {
+    await this.root.locator(tid('bid-price')).fill(String(price));
+    await this.root.locator(tid('bid-hours')).fill(String(hours));
+    await this.root.locator(tid('place-bid')).click();
+  }
+
+  /** The bids shown on the card: `[{ did, text }]` in bid order. */
+  async bids() {
+    return this.root.locator(tid('task-bid')).evaluateAll((els) =>
+      els.map((e) => ({ did: e.querySelector('[data-did]')?.getAttribute('data-did'), text: (e.textContent || '').trim() })),
+    );
+  }
+
+  /** Awards the bid placed by `did`. */
+  async award(did) {
+    await this.root.locator(tid('task-bid')).filter({ has: this.page.locator(`[data-did="${did}"]`) }).locator(tid('award-bid')).click();
+  }
+
+  /** The task's price as shown (the payment, or the awarded bid's price). */
+  async price() {
+    return Number(await textOf(this.root.locator(tid('task-price')), `${this.what} price`));
+  }
+
   async dispute(reason) {
     await this.root.locator(tid('dispute-reason')).fill(reason);
     await this.root.locator(tid('dispute-task')).click();

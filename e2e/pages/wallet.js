@@ -1,7 +1,7 @@
 // Page object: my wallet (balance, escrowed, staked) and its history.
 'use strict';
 
-const { tid, textOf, attrs, number } = require('./dom');
+const { tid, textOf, texts, attrs, number } = require('./dom');
 const { eventually, UI_TIMEOUT_MS } = require('../lib/wait');
 
 class Wallet {
@@ -36,6 +36,18 @@ class Wallet {
       },
       { timeout },
     );
+  }
+
+  /** Sends `amount` to `did` with the wallet's form; returns the form's note or error text. */
+  async transfer(did, amount) {
+    await this.root.locator(tid('transfer-to')).fill(did);
+    await this.root.locator(tid('transfer-amount')).fill(String(amount));
+    await this.root.locator(tid('transfer-send')).click();
+    return eventually(`${this.name}'s transfer to be answered`, async () => {
+      const shown = await texts(this.root.locator(`${tid('transfer-note')}, ${tid('transfer-error')}`));
+      if (!shown.length) throw new Error('no note yet');
+      return shown.join(' ');
+    });
   }
 
   /** Kinds of the history entries, newest first (e.g. "grant", "escrow locked"). */

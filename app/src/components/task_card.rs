@@ -1,11 +1,15 @@
 //! One task on the board: its terms, where it stands, and only the actions the rules allow me now
-//! (claim with the stake it needs, submit, accept or reject, dispute, vote as a juror, cancel).
+//! (bid or claim with the stake it needs, award a bid, submit, accept or reject, dispute, vote as
+//! a juror, cancel).
 //! A gated task I do not qualify for shows the unmet gate instead of a claim button. The signed
 //! timeline, delegation chain and jury sit in the card's details (`TaskDetail`).
 
 use amorph_core::events::Verification;
-use amorph_core::events::{Decision, Dispute, Event, JuryVote, ResultRejected, ResultSubmitted, TaskClaimed, TaskRef};
+use amorph_core::events::{
+    Award, Bid, Decision, Dispute, Event, JuryVote, ResultRejected, ResultSubmitted, TaskClaimed, TaskRef,
+};
 use amorph_core::identity::PeerId;
+use amorph_core::karma::decimal;
 use amorph_core::market::{Task, TaskState};
 use leptos::prelude::*;
 
@@ -98,6 +102,50 @@ pub fn TaskCard(task: Task) -> impl IntoView {
         }
     };
     let cancel = move |_| run(Event::Cancel(TaskRef { task: id }));
+    let bid_price = RwSignal::new(task.price.to_string());
+    let bid_hours = RwSignal::new(String::from("24"));
+    let domain = StoredValue::new(task.terms.domain.clone());
+    let place_bid = move |_| {
+        let (Ok(price), Ok(hours)) =
+            (bid_price.get_untracked().trim().parse::<u64>(), bid_hours.get_untracked().trim().parse::<u64>())
+        else {
+            error.set(Some("A bid needs a whole price and a whole number of hours.".into()));
+            return;
+        };
+        // My own estimate of my fitness: my accuracy in the task's domain, as the swarm knows it.
+        let fitness_ppm = ui
+            .me
+            .get_untracked()
+            .and_then(|me| {
+                ui.economy.with_untracked(|e| {
+                    domain.with_value(|d| e.as_ref()?.views.karma.get(&me)?.accuracy.get(d).copied())
+                })
+            })
+            .unwrap_or(0);
+        run(Event::Bid(Bid { task: id, price, eta_ms: hours.saturating_mul(3_600_000), fitness_ppm }));
+    };
+    let award = move |bid| run(Event::Award(Award { task: id, bid }));
+    let open_to_bids = matches!(task.state, TaskState::Open);
+    let bids_view = (!task.bids.is_empty()).then(|| {
+        let requester = task.requester;
+        view! {
+            <ul class="bids small" data-testid="task-bids">
+                {task.bids.iter().map(|b| {
+                    let bid_id = b.id;
+                    let may_award = move || open_to_bids && ui.me.get() == Some(requester);
+                    view! {
+                        <li data-testid="task-bid" data-bid=b.id.to_hex()>
+                            <Did peer=b.bidder />
+                            {format!(" bids {} · ready in {} h · fitness {}", b.price, b.eta_ms / 3_600_000, decimal(b.fitness_ppm, 3))}
+                            <Show when=may_award>
+                                <button type="button" class="secondary small" data-testid="award-bid" on:click=move |_| award(bid_id)>"Award"</button>
+                            </Show>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        }
+    });
     let reason_input = move |placeholder: &'static str, testid: &'static str| {
         view! {
             <input data-testid=testid type="text" maxlength="500" placeholder=placeholder aria-label=placeholder
@@ -112,6 +160,15 @@ pub fn TaskCard(task: Task) -> impl IntoView {
                     <button type="button" class="primary" data-testid="claim-task" on:click=move |_| claim(stake)>
                         {format!("Claim (stake {stake})")}
                     </button>
+                    <Show when=move || open_to_bids>
+                        <span class="muted small">"or bid"</span>
+                        <input class="short" data-testid="bid-price" type="number" min="0" step="1" aria-label="Bid price"
+                            prop:value=move || bid_price.get() on:input=move |ev| bid_price.set(event_target_value(&ev)) />
+                        <input class="short" data-testid="bid-hours" type="number" min="0" step="1" aria-label="Ready in hours"
+                            prop:value=move || bid_hours.get() on:input=move |ev| bid_hours.set(event_target_value(&ev)) />
+                        <span class="muted small">"h"</span>
+                        <button type="button" class="secondary" data-testid="place-bid" on:click=place_bid>"Bid"</button>
+                    </Show>
                 </div>
             }
             .into_any(),
@@ -194,6 +251,7 @@ pub fn TaskCard(task: Task) -> impl IntoView {
                     <p data-testid="task-reason">{if r.reason.is_empty() { "(none given)".to_string() } else { r.reason.clone() }}</p>
                 </div>
             })}
+            {bids_view}
             {actions_view}
             {move || error.get().map(|message| view! { <p class="error" role="alert" data-testid="task-error">{message}</p> })}
             <TaskDetail task=task.clone() />
