@@ -2,6 +2,7 @@
 //! directory limits and the welcome-grant policy.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use amorph_core::events::MAX_AMOUNT;
 use amorph_core::signal::DirectoryLimits;
@@ -59,6 +60,12 @@ pub struct Cli {
     /// later newcomers from it that day get none (restarting the relay resets the counts).
     #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
     pub grants_per_ip_per_day: u32,
+    /// Seconds between compactions of the archive: the relay (the swarm's issuer) replaces history
+    /// settled for longer than the dispute window with a checkpoint it signs, kept in
+    /// checkpoint.bin beside events.bin, so the archive stays bounded by the live history;
+    /// 0 never compacts.
+    #[arg(long, value_name = "SECS", default_value_t = 3600)]
+    pub compact_every: u64,
 }
 
 impl Cli {
@@ -90,6 +97,11 @@ impl Cli {
             max_peers: self.max_peers,
             welcome_peers: self.welcome_peers,
         }
+    }
+
+    /// The compaction period; `None` when `--compact-every` is 0.
+    pub fn compact_every(&self) -> Option<Duration> {
+        (self.compact_every > 0).then(|| Duration::from_secs(self.compact_every))
     }
 
     /// The welcome-grant policy; `None` when `--grant-newcomers` is 0.
@@ -126,6 +138,8 @@ mod tests {
         assert_eq!((cli.bind_host(), cli.port), ("127.0.0.1", 8080));
         assert_eq!(cli.swarm_name, "Amorph");
         assert_eq!((cli.grants(), cli.grants_per_ip_per_day), (None, 5), "no grants unless asked");
+        assert_eq!(cli.compact_every(), Some(Duration::from_secs(3600)), "compacts hourly");
+        assert_eq!(Cli::parse_from(["amorph-relay", "--compact-every", "0"]).compact_every(), None);
         let chosen = Cli::parse_from(["amorph-relay", "--data-dir", "/srv/relay"]);
         assert_eq!(chosen.data_dir(), Some(PathBuf::from("/srv/relay")));
     }

@@ -3,11 +3,13 @@
 //!
 //! Owns process concerns only: flags, logging, the data directory, binding, the startup line,
 //! graceful shutdown. The protocol lives in `amorph_core::signal::Directory` and the sync rules in
-//! `amorph_core::store`; the relay signs the genesis once and, with `--grant-newcomers`, a welcome
-//! grant for each new identity (`grants`); it authors no other event.
+//! `amorph_core::store`; the relay signs the genesis once, with `--grant-newcomers` a welcome
+//! grant for each new identity (`grants`), and every `--compact-every` a `Compacted` event naming
+//! the checkpoint of its archive's settled history (`compaction`); it authors no other event.
 
 mod archive;
 mod cli;
+mod compaction;
 mod data_dir;
 mod grants;
 mod server;
@@ -108,7 +110,18 @@ async fn run(cli: Cli) -> Result<(), RelayError> {
 
     let (stop, stopped) = watch::channel(false);
     let hub = Arc::new(Hub::new(cli.limits(), archive.clone(), faucet, stopped.clone()));
-    let saver = tokio::spawn(archive::keep_saved(archive.clone(), stopped));
+    let saver = tokio::spawn(archive::keep_saved(archive.clone(), stopped.clone()));
+    let compactor = match cli.compact_every() {
+        Some(_) if !founder.is_issuer() => {
+            warn!("this relay is not an issuer of its swarm's genesis: it cannot compact its archive");
+            None
+        }
+        Some(every) => {
+            info!(every_s = every.as_secs(), "compaction on");
+            Some(tokio::spawn(compaction::keep_compacted(hub.clone(), founder.identity.clone(), every, stopped)))
+        }
+        None => None,
+    };
     let app = server::router(hub.clone(), &cli.app_dir, &founder);
 
     announce(bound);
@@ -129,6 +142,9 @@ async fn run(cli: Cli) -> Result<(), RelayError> {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     // The sockets are closed: nothing changes the archive any more. Save what the saver has not.
+    if let Some(compactor) = compactor {
+        let _ = compactor.await;
+    }
     let _ = saver.await;
     archive::save_now(&archive).await;
     info!(open = hub.counters().connections, "relay stopped");

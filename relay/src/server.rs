@@ -43,10 +43,11 @@ pub fn router(hub: Arc<Hub>, app_dir: &Path, founder: &Founder) -> Router {
         .with_state(hub)
 }
 
-/// `GET /health`: liveness, the swarm (its genesis id), the directory's counters and the archive's.
+/// `GET /health`: liveness, the swarm (its genesis id), the directory's counters and the archive's
+/// (`compacted_through_ms` is the horizon of its checkpoint, `null` before the first compaction).
 async fn health(State(hub): State<Arc<Hub>>, swarm: Arc<str>) -> Json<Value> {
     let counters = hub.counters();
-    let (events, sync_refused) = hub.archive_counts();
+    let archive = hub.archive_counts();
     Json(json!({
         "status": "ok",
         "swarm": &*swarm,
@@ -54,8 +55,10 @@ async fn health(State(hub): State<Arc<Hub>>, swarm: Arc<str>) -> Json<Value> {
         "connections": counters.connections,
         "peers": counters.peers,
         "refused": counters.refused,
-        "events": events,
-        "sync_refused": sync_refused,
+        "events": archive.events,
+        "sync_refused": archive.sync_refused,
+        "checkpoints_refused": archive.checkpoints_refused,
+        "compacted_through_ms": archive.compacted_through_ms,
     }))
 }
 

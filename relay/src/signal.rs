@@ -13,10 +13,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
-use amorph_core::identity::PeerId;
+use amorph_core::identity::{Identity, PeerId};
 use amorph_core::signal::{
     ConnId, Counters, Directory, DirectoryLimits, ErrorCode, Output, RelayMessage, SignalPayload,
 };
+use amorph_core::store::compaction::CompactionError;
 use amorph_core::store::MAX_SYNC_MESSAGE_BYTES;
 use axum::extract::ws::{close_code, CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, State};
@@ -28,7 +29,7 @@ use crate::archive::{self, SharedArchive};
 use crate::grants::{self, Faucet};
 
 /// Frames queued for one socket before it counts as too slow and is dropped.
-const OUTBOUND_QUEUE: usize = 64;
+pub(crate) const OUTBOUND_QUEUE: usize = 64;
 
 /// What a connection task must write next.
 enum Outbound {
@@ -50,6 +51,27 @@ struct Inner {
 struct Socket {
     sender: mpsc::Sender<Outbound>,
     ip: IpAddr,
+}
+
+/// The archive's numbers, for `/health`.
+pub struct ArchiveCounts {
+    pub events: usize,
+    pub sync_refused: u64,
+    pub checkpoints_refused: u64,
+    pub compacted_through_ms: Option<u64>,
+}
+
+/// What one compaction did, for its log line.
+#[derive(Debug)]
+pub struct Compacted {
+    /// Events in the archive before and after.
+    pub before: usize,
+    pub after: usize,
+    pub horizon_ms: u64,
+    pub checkpoint: [u8; 32],
+    /// Binary frames sent to each joined tab, and how many tabs.
+    pub messages: usize,
+    pub tabs: usize,
 }
 
 /// Shared by every connection task and the health endpoint.
@@ -85,11 +107,37 @@ impl Hub {
         self.lock().directory.counters()
     }
 
-    /// Events in the archive and sync entries or messages it refused, for `/health`.
-    pub fn archive_counts(&self) -> (usize, u64) {
+    /// The archive's numbers for `/health`.
+    pub fn archive_counts(&self) -> ArchiveCounts {
         let inner = self.lock();
         let archive = archive::lock(&inner.archive);
-        (archive.len(), archive.rejected_total())
+        ArchiveCounts {
+            events: archive.len(),
+            sync_refused: archive.rejected_total(),
+            checkpoints_refused: archive.checkpoints_refused(),
+            compacted_through_ms: archive.compacted_through_ms(),
+        }
+    }
+
+    /// Compacts the archive as `issuer` and sends the `Compacted` event and the checkpoint's parts
+    /// to every joined tab, with the hub locked so no sync message of a tab comes in between.
+    /// Blocks while the archive folds its history: call it off the async workers.
+    pub fn compact(&self, issuer: &Identity, now_ms: u64) -> Result<Option<Compacted>, CompactionError> {
+        let mut inner = self.lock();
+        let mut archive = archive::lock(&inner.archive);
+        let before = archive.len();
+        let Some(compaction) = archive.compact(issuer, now_ms)? else { return Ok(None) };
+        let done = Compacted {
+            before,
+            after: archive.len(),
+            horizon_ms: archive.compacted_through_ms().unwrap_or_default(),
+            checkpoint: archive.checkpoint_id().unwrap_or_default(),
+            messages: compaction.messages.len(),
+            tabs: 0,
+        };
+        drop(archive);
+        let tabs = inner.broadcast(&compaction.messages);
+        Ok(Some(Compacted { tabs, ..done }))
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -201,6 +249,17 @@ impl Inner {
         for other in others {
             self.queue(other, Outbound::Binary(update.clone()));
         }
+    }
+
+    /// Queues `messages` as binary frames for every joined tab; returns how many tabs.
+    fn broadcast(&mut self, messages: &[Vec<u8>]) -> usize {
+        let joined: Vec<ConnId> = self.directory.joined_connections().map(|(_, c)| c).collect();
+        for conn in &joined {
+            for message in messages {
+                self.queue(*conn, Outbound::Binary(message.clone()));
+            }
+        }
+        joined.len()
     }
 
     /// Queues a frame for `conn`; a socket whose queue is full is too slow and is dropped.
