@@ -5,6 +5,6 @@ cd "$(dirname "$0")/.."
 . scripts/env.sh
 
 say "building the relay"
-cargo build --release -p amorph-relay
+cargo build --profile relay -p amorph-relay
 say "building the app (trunk, release)"
 trunk build --release --offline --dist dist

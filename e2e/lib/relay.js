@@ -55,7 +55,7 @@ class Relay {
     if (!fs.existsSync(bin)) {
       problems.push(
         `relay binary not found at ${bin} (set AMORPH_RELAY_BIN, or build it: ` +
-          'CARGO_TARGET_DIR=$HOME/.cache/amorph/target cargo build --release -p amorph-relay)',
+          'CARGO_TARGET_DIR=$HOME/.cache/amorph/target cargo build --profile relay -p amorph-relay)',
       );
     }
     if (!fs.existsSync(path.join(dist, 'index.html'))) {
