@@ -7,7 +7,7 @@
 const assert = require('node:assert/strict');
 const { scenario } = require('../lib/swarm');
 const { eventually, RECONNECT_TIMEOUT_MS } = require('../lib/wait');
-const { SignalingGate } = require('../lib/signaling-gate');
+const { SignalingGate } = require('../lib/gates');
 const { uniqueTitle, chooseDomain, idsAndStatuses, waitForFullMesh, waitForSameBoard } = require('../lib/story');
 
 scenario('reload restores from IndexedDB', (swarm) => {

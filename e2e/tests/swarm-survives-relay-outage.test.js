@@ -5,7 +5,7 @@
 
 const assert = require('node:assert/strict');
 const { scenario } = require('../lib/swarm');
-const { GenesisGate } = require('../lib/genesis-gate');
+const { GenesisGate } = require('../lib/gates');
 const { eventually, RECONNECT_TIMEOUT_MS } = require('../lib/wait');
 const { uniqueTitle, chooseDomain, waitForFullMesh, waitForSameBoard } = require('../lib/story');
 
