@@ -368,18 +368,32 @@ fn repeated_compactions_archive_the_same_tasks_on_every_peer() {
         assert_eq!(views(store).encode(), reference.encode(), "a late event naming an archived task");
     }
 
-    // Two days on, a Compacted event whose horizon passes them drops them, alike in the full fold
-    // and from the latest checkpoint (the newcomer's and the compacted peer's state).
+    // Two days on, the issuer compacts again: its Compacted event's horizon passes them, so every
+    // peer drops them alike (the full peer and the newcomer adopt the new checkpoint, although
+    // alice's and carol's replicas were silent since the previous one).
     c.now += 2 * DAY_MS;
     c.next(&bob, heartbeat(9_999));
-    let horizon_ms = c.now - DAY_MS;
-    let next = c.sign_at(&issuer, c.now + SECOND_MS, Event::Compacted(Compacted { horizon_ms, checkpoint: [1; 32] }));
+    let now = c.now + SECOND_MS;
+    let message = feed.message(&c.events[sent..]);
+    for store in [&mut full, &mut compacting, &mut newcomer] {
+        deliver(store, &message, now);
+    }
+    let compaction = compacting.compact(&issuer, now).unwrap().expect("settled history to compact");
+    for store in [&mut full, &mut newcomer] {
+        for message in &compaction.messages {
+            deliver(store, message, now);
+        }
+        assert_eq!(store.epoch().map(|e| e.id), compacting.epoch().map(|e| e.id));
+    }
     everything.extend(c.events[sent..].iter().cloned());
-    everything.push(next);
+    everything.push(compaction.event);
     let reference = Economy::derive_checked(&c.genesis, &everything).unwrap();
     assert_eq!(reference.waiting, 0);
+    for (who, store) in [("full-history peer", &full), ("compacted peer", &compacting), ("newcomer", &newcomer)] {
+        assert_eq!(views(store).encode(), reference.encode(), "{who} after the next compaction");
+    }
     let resumed = Economy::fold_from(&c.genesis, Some(checkpoint), &everything, true).unwrap();
-    assert_eq!(resumed.views().encode(), reference.encode(), "from the latest checkpoint");
+    assert_eq!(resumed.views().encode(), reference.encode(), "from the previous checkpoint");
 }
 
 /// A settled parent stays on the board while its subtask is open, and both go once the subtask

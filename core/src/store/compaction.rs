@@ -362,6 +362,11 @@ impl EventStore {
         for entry in &entries {
             by_replica.entry(entry.client).or_default().push(entry);
         }
+        // A replica whose entries an earlier compaction all dropped has only its GC range left: its
+        // floor is its clock, as for a peer that still holds those entries.
+        for (client, _) in state.iter() {
+            by_replica.entry(client.get()).or_default();
+        }
         let mut floors = BTreeMap::new();
         for (client, mut list) in by_replica {
             list.sort_by_key(|e| e.clock);
