@@ -7,12 +7,20 @@
 //! to reload each peer (`EventStore::restore` / `restore_compacted`: every kept event admitted
 //! again). Asserts nothing. See docs/benchmarks.md, "Compaction".
 //!
+//! A second run ("compaction_periodic") feeds the same history to a third peer, the issuer, which
+//! compacts every `PERIOD` events; after each compaction it prints what the peer stores (snapshot
+//! and checkpoint) and how many tasks the checkpoint holds. Each `Compacted` event archives the
+//! tasks final by its horizon in the fold, so the checkpoint should stop growing once the history
+//! is longer than the horizon's lag plus a period. `AMORPH_COMPACTION_RUN=periodic` (at run time)
+//! runs only this one.
+//!
 //! `cargo bench -p amorph-core --bench compaction`
 
 mod support;
 
 use std::collections::BTreeMap;
 
+use amorph_core::economy::Economy;
 use amorph_core::events::{Event, SignedEvent};
 use amorph_core::identity::Identity;
 use amorph_core::store::entry_update::{self, Entry, EVENTS_MAP};
@@ -28,6 +36,9 @@ use yrs::{Doc, Map, ReadTxn, StateVector, Transact, Update};
 const FULL: u64 = 0x5eed;
 const COMPACTING: u64 = 0xc0de;
 const BATCH: usize = 400;
+const PERIODIC: u64 = 0xbeef;
+/// Events between two compactions in the periodic run (≈ 2.8 simulated hours).
+const PERIOD: usize = 5_000;
 
 fn main() {
     let mut issuer: Option<Identity> = None;
@@ -40,6 +51,10 @@ fn main() {
     let history = history::generate(support::SEED, support::events(), &mut sign);
     let issuer = issuer.expect("the history starts with a genesis");
     let genesis = &history.genesis;
+    periodic(&history, &issuer);
+    if std::env::var("AMORPH_COMPACTION_RUN").is_ok_and(|run| run == "periodic") {
+        return;
+    }
     let mut full = EventStore::new(FULL, genesis).expect("a genesis");
     let mut compacting = EventStore::new(COMPACTING, genesis).expect("a genesis");
     let mut clocks: BTreeMap<u64, u32> = BTreeMap::from([(genesis.envelope.replica, 1)]);
@@ -102,6 +117,59 @@ fn main() {
             line["restore_full_ms"] =
                 json!(time(|| EventStore::restore(7, genesis, &snapshot, now).map_or(0, |s| s.len())));
         }
+        println!("{line}");
+    }
+}
+
+/// The periodic run (module doc): compacts every `PERIOD` events, printing the stored bytes.
+fn periodic(history: &history::History, issuer: &Identity) {
+    let genesis = &history.genesis;
+    let mut store = EventStore::new(PERIODIC, genesis).expect("a genesis");
+    let mut clocks: BTreeMap<u64, u32> = BTreeMap::from([(genesis.envelope.replica, 1)]);
+    let sender = issuer.peer_id();
+    let mut fed = 0;
+    for step in history.events.chunks(PERIOD) {
+        for batch in step.chunks(BATCH) {
+            let mut entries: Vec<Entry> = batch
+                .iter()
+                .map(|e| {
+                    let clock = clocks.entry(e.envelope.replica).or_insert(0);
+                    *clock += 1;
+                    Entry { client: e.envelope.replica, clock: *clock - 1, key: e.id.to_hex(), value: e.encode() }
+                })
+                .collect();
+            entries.sort_by_key(|e| (e.client, e.clock));
+            let message = Message::Sync(SyncMessage::Update(entry_update::encode(&entries))).encode_v1();
+            let now = batch.last().map_or(history::T0, SignedEvent::timestamp_ms);
+            store.handle_message(sender, &message, now);
+        }
+        fed += step.len();
+        let now = step.last().map_or(history::T0, SignedEvent::timestamp_ms) + 1;
+        let start = support::now_ms();
+        let compacted = store.compact(issuer, now).expect("the issuer may compact");
+        let compact_ms = support::now_ms() - start;
+        let checkpoint_bytes = store.stored_checkpoint().map_or(0, |c| c.len());
+        let checkpoint_tasks = store.epoch().map_or(0, |epoch| {
+            Economy::from_checkpoint(genesis, &epoch.checkpoint).map_or(0, |economy| economy.market().tasks().count())
+        });
+        let views = store.economy().expect("the store's economy folds").views();
+        let line = json!({
+            "bench": "compaction_periodic",
+            "command": support::command("-p amorph-core --bench compaction"),
+            "opt_level": support::opt_level(),
+            "events": fed,
+            "hours": ((now - history::T0) as f64 / 3_600_000.0 * 10.0).round() / 10.0,
+            "compacted": compacted.is_some(),
+            "kept_events": store.len(),
+            "snapshot_bytes": store.snapshot().len(),
+            "checkpoint_bytes": checkpoint_bytes,
+            "total_bytes": store.snapshot().len() + checkpoint_bytes,
+            "checkpoint_tasks": checkpoint_tasks,
+            "board_tasks": views.board.len(),
+            "archived_tasks": views.archived_tasks,
+            "waiting": views.waiting,
+            "compact_ms": compact_ms.round(),
+        });
         println!("{line}");
     }
 }

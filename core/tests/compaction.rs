@@ -258,3 +258,180 @@ fn a_peer_whose_history_disagrees_refuses_the_checkpoint() {
     // It keeps folding its own whole history.
     assert_eq!(views(&other).encode(), Economy::derive(&c.genesis, other.events()).unwrap().encode());
 }
+
+/// Repeated compactions: every round settles work, then two days later the issuer compacts; the
+/// full-history peer adopts every checkpoint and keeps everything. Each `Compacted` event archives
+/// the tasks final by its horizon in the fold, so after a few rounds the compacting peer, the
+/// full-history peer and a newcomer syncing from the compacting one show byte-identical views (the
+/// full fold's), none with an archived task on its board, and the latest checkpoint no longer
+/// carries them. A late event naming an archived task waits, uncounted, on all three alike, until a
+/// later compaction's horizon passes it.
+#[test]
+fn repeated_compactions_archive_the_same_tasks_on_every_peer() {
+    let mut c = Chronicle::default();
+    let issuer = identity(ISSUER);
+    let (alice, bob, carol, mallory) = (identity(2), identity(3), identity(4), identity(66));
+    let mut feed = Feed::new(&c.genesis);
+    let mut compacting = EventStore::new(COMPACTING, &c.genesis).unwrap();
+    let mut full = EventStore::new(FULL, &c.genesis).unwrap();
+    let mut compactions: Vec<SignedEvent> = Vec::new();
+    let mut checkpoint_sizes = Vec::new();
+    let mut round_tasks: Vec<Vec<amorph_core::wire::EventId>> = Vec::new();
+    let mut sent = 0;
+    let mut round = |c: &mut Chronicle, work: &mut dyn FnMut(&mut Chronicle)| {
+        work(c);
+        c.now += 2 * DAY_MS;
+        c.next(&bob, heartbeat(c.now));
+        let now = c.now + SECOND_MS;
+        let message = feed.message(&c.events[sent..]);
+        sent = c.events.len();
+        deliver(&mut compacting, &message, now);
+        deliver(&mut full, &message, now);
+        let compaction = compacting.compact(&issuer, now).unwrap().expect("settled history to compact");
+        for message in &compaction.messages {
+            deliver(&mut full, message, now);
+        }
+        assert_eq!(full.epoch().map(|e| e.id), compacting.epoch().map(|e| e.id), "the full peer adopts it");
+        checkpoint_sizes.push(compacting.stored_checkpoint().unwrap().len());
+        compactions.push(compaction.event);
+    };
+    for r in 0..5u64 {
+        round(&mut c, &mut |c: &mut Chronicle| {
+            c.fund(&alice, 1_000);
+            c.fund(&bob, 100);
+            c.fund(&carol, 10);
+            let mut tasks = Vec::new();
+            for i in 0..8 {
+                tasks.push(c.complete(&alice, &bob, terms("translation", 10 + i)));
+                c.next(&carol, heartbeat(r * 100 + i));
+            }
+            let cancelled = c.next(&carol, posted(terms("math", 5)));
+            c.next(&carol, cancel(cancelled));
+            tasks.push(cancelled);
+            round_tasks.push(tasks);
+        });
+    }
+
+    let now = c.now + SECOND_MS;
+    let mut newcomer = EventStore::new(NEWCOMER, &c.genesis).unwrap();
+    sync(&mut newcomer, identity(9).peer_id(), &mut compacting, issuer.peer_id(), now);
+    assert_eq!(newcomer.epoch().map(|e| e.id), compacting.epoch().map(|e| e.id));
+    assert!(full.len() > 3 * compacting.len(), "{} kept of {}", compacting.len(), full.len());
+
+    let mut everything = c.events.clone();
+    everything.extend(compactions.iter().cloned());
+    let reference = Economy::derive_checked(&c.genesis, &everything).unwrap();
+    let peers = [("full-history peer", &full), ("compacted peer", &compacting), ("newcomer", &newcomer)];
+    for (who, store) in peers {
+        assert_eq!(views(store).encode(), reference.encode(), "{who}");
+    }
+    // Every round's tasks closed before the latest horizon: each Compacted event archived those
+    // closed by its own horizon, on every peer alike.
+    assert!(reference.ignored.is_empty(), "{:?}", reference.ignored);
+    assert_eq!(reference.archived_tasks, 5 * 9);
+    for (who, store) in peers {
+        let board = views(store).board;
+        for task in round_tasks.iter().flatten() {
+            assert!(board.iter().all(|t| t.id != *task), "{who}: archived task {task} on the board");
+        }
+    }
+    // The latest checkpoint (the state at its horizon, before the latest Compacted event) holds
+    // none of the tasks that earlier Compacted events archived, only those closed since.
+    let checkpoint = &compacting.epoch().unwrap().checkpoint.clone();
+    let restored = Economy::from_checkpoint(&c.genesis, checkpoint).unwrap();
+    assert!(round_tasks[..4].iter().flatten().all(|task| restored.market().task(task).is_none()));
+    assert!(round_tasks[4].iter().all(|task| restored.market().task(task).is_some()));
+    // Bounded by a period's activity: the checkpoint's market holds one round's tasks whatever the
+    // number of rounds (its wallet histories grow up to their bound, `ledger::HISTORY_LIMIT`).
+    assert_eq!(restored.market().tasks().count(), 9, "checkpoint sizes {checkpoint_sizes:?}");
+
+    // Late and hostile: events naming an archived task (a bid, a claim, a settlement of its
+    // acceptance) after the latest compaction. No peer has the task; all three wait on them alike,
+    // uncounted.
+    let archived = round_tasks[0][0];
+    let hostile = [
+        c.sign_at(&mallory, now, bid(archived, 1)),
+        c.sign_at(&mallory, now + 1, staked(archived, 1)),
+        c.sign_at(&bob, now + 2, settle(archived, archived, None)),
+    ];
+    c.now = now + 2;
+    let message = feed.message(&hostile);
+    everything.extend(hostile.iter().cloned());
+    c.events.extend(hostile.iter().cloned());
+    sent = c.events.len();
+    let reference = Economy::derive_checked(&c.genesis, &everything).unwrap();
+    assert_eq!(reference.waiting, 3);
+    assert_eq!((reference.ignored_count(&mallory.peer_id()), reference.ignored_count(&bob.peer_id())), (0, 0));
+    let now = now + SECOND_MS;
+    for store in [&mut full, &mut compacting, &mut newcomer] {
+        deliver(store, &message, now);
+        assert_eq!(views(store).encode(), reference.encode(), "a late event naming an archived task");
+    }
+
+    // Two days on, the issuer compacts again: its Compacted event's horizon passes them, so every
+    // peer drops them alike (the full peer and the newcomer adopt the new checkpoint, although
+    // alice's and carol's replicas were silent since the previous one).
+    c.now += 2 * DAY_MS;
+    c.next(&bob, heartbeat(9_999));
+    let now = c.now + SECOND_MS;
+    let message = feed.message(&c.events[sent..]);
+    for store in [&mut full, &mut compacting, &mut newcomer] {
+        deliver(store, &message, now);
+    }
+    let compaction = compacting.compact(&issuer, now).unwrap().expect("settled history to compact");
+    for store in [&mut full, &mut newcomer] {
+        for message in &compaction.messages {
+            deliver(store, message, now);
+        }
+        assert_eq!(store.epoch().map(|e| e.id), compacting.epoch().map(|e| e.id));
+    }
+    everything.extend(c.events[sent..].iter().cloned());
+    everything.push(compaction.event);
+    let reference = Economy::derive_checked(&c.genesis, &everything).unwrap();
+    assert_eq!(reference.waiting, 0);
+    for (who, store) in [("full-history peer", &full), ("compacted peer", &compacting), ("newcomer", &newcomer)] {
+        assert_eq!(views(store).encode(), reference.encode(), "{who} after the next compaction");
+    }
+    let resumed = Economy::fold_from(&c.genesis, Some(checkpoint), &everything, true).unwrap();
+    assert_eq!(resumed.views().encode(), reference.encode(), "from the previous checkpoint");
+}
+
+/// A settled parent stays on the board while its subtask is open, and both go once the subtask
+/// ends. (The store's settled horizon never reaches a parent's close while a subtask is open, since
+/// the open subtask holds the horizon before its post; an issuer's hand-picked horizon can.)
+#[test]
+fn a_settled_parent_stays_while_its_subtask_is_open() {
+    let mut c = Chronicle::default();
+    let (issuer, alice, bob) = (identity(ISSUER), identity(2), identity(3));
+    c.fund(&alice, 1_000);
+    c.fund(&bob, 100);
+    let parent = c.next(&alice, posted(delegable(terms("research", 40), 1)));
+    c.next(&bob, staked(parent, 4));
+    let mut sub = terms("research", 10);
+    sub.parent = Some(parent);
+    let child = c.next(&bob, posted(sub));
+    let submission = c.next(&bob, submit(parent, "report"));
+    let acceptance = c.next(&alice, accept(parent, submission));
+    c.next(&bob, settle(parent, acceptance, None));
+    let done = c.complete(&alice, &bob, terms("translation", 5));
+    let compacted = |c: &mut Chronicle| {
+        let body = Compacted { horizon_ms: c.now, checkpoint: [7; 32] };
+        c.next(&issuer, Event::Compacted(body));
+    };
+    compacted(&mut c);
+    let views = c.views();
+    assert!(views.ignored.is_empty(), "{:?}", views.ignored);
+    assert_eq!(views.archived_tasks, 1);
+    assert!(views.task(&done).is_none());
+    assert_eq!(views.task(&parent).map(|t| t.state.as_str()), Some("settled"));
+    assert_eq!(views.task(&child).map(|t| t.state.as_str()), Some("open"));
+    // A checkpoint of that state and the rest give the same views.
+    let head = Economy::fold(&c.genesis, &c.events, false).unwrap();
+    c.next(&bob, cancel(child));
+    compacted(&mut c);
+    let resumed = Economy::fold_from(&c.genesis, Some(&head.checkpoint()), &c.events, true).unwrap();
+    let views = c.views();
+    assert_eq!(resumed.views().encode(), views.encode());
+    assert_eq!(views.archived_tasks, 3);
+    assert!(views.board.is_empty());
+}

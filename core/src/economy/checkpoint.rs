@@ -10,7 +10,11 @@
 //! (`core/tests/economy_properties.rs`). What the fold keeps but does not need after the horizon is
 //! left out: the ids of events already considered (`seen`; every later event is after `last` in
 //! fold order, so it cannot be one of them) and the ids of events that took effect (`applied`,
-//! rebuilt from the market: every task event that took effect is in its task's timeline).
+//! rebuilt from the market: every task event that took effect is in its task's timeline, and the fold
+//! drops an archived task's events from it when it archives the task, see `economy`, "Archiving").
+//! Archiving keeps the checkpoint bounded: a checkpoint taken after an issuer's `Compacted` event no
+//! longer holds the tasks that event archived, so it holds the tasks still open and those closed since
+//! that event's horizon, and events waiting since no earlier than it.
 //!
 //! # Covered events
 //! An event at or before `last` in fold order is *covered*: a restored economy skips it, uncounted.
@@ -31,8 +35,8 @@ use crate::ledger::Ledger;
 use crate::market::Market;
 use crate::wire::EventId;
 
-/// The checkpoint format this code writes and reads.
-pub const CHECKPOINT_VERSION: u16 = 1;
+/// The checkpoint format this code writes and reads (2: the market counts its archived tasks).
+pub const CHECKPOINT_VERSION: u16 = 2;
 /// Largest checkpoint accepted (a few hundred bytes per task and per wallet entry; see
 /// docs/benchmarks.md, "Compaction").
 pub const MAX_CHECKPOINT_BYTES: usize = 32 * 1024 * 1024;

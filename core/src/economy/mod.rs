@@ -21,6 +21,19 @@
 //! event may have depended on it, so a peer that receives an older event folds again
 //! (`Economy::fold`, or `derive` for the views). `audit` checks the books after any event.
 //!
+//! # Archiving
+//! An issuer's `Compacted { horizon_ms, .. }` event (kind 25) archives the settled history up to
+//! `horizon_ms` as part of the fold, at that event's place in fold order: every final task closed
+//! at or before the horizon leaves the market and the board (`Market::archive`; a task's ancestors
+//! stay while it does), and events stamped at or before the horizon that still wait for an event
+//! are dropped. What the fold needs of them is elsewhere already (balances and bounded histories in
+//! the ledger, karma records). An event that later names an archived task (or one of its events)
+//! finds nothing, as one naming an event never seen would: it waits, uncounted. A peer that folds
+//! the whole history, one restored from a checkpoint and a newcomer fold the same `Compacted`
+//! event at the same place, so they archive the same tasks and show the same views; the views
+//! count the archived tasks (`EconomyViews::archived_tasks`). A swarm with no `Compacted` event
+//! archives nothing. See docs/decisions.md ("Compaction").
+//!
 //! # Checkpoints
 //! `Economy::checkpoint` writes the state after the last event as canonical bytes and
 //! `Economy::fold_from` resumes from one; events at or before the checkpoint in fold order are
@@ -226,8 +239,12 @@ impl Economy {
             Event::Genesis(_) => Err(Refused::SecondGenesis),
             Event::Grant(_) if !self.rules.issuers.contains(&author) => Err(Refused::NotIssuer),
             Event::Compacted(_) if !self.rules.issuers.contains(&author) => Err(Refused::CheckpointNotByIssuer),
-            // Which checkpoint a peer adopts is the store's business; in the fold it is a no-op.
-            Event::Compacted(_) => Ok(()),
+            // Which checkpoint a peer adopts is the store's business; in the fold it archives the
+            // settled history up to its horizon (see "Archiving" above).
+            Event::Compacted(compacted) => {
+                self.archive(compacted.horizon_ms.min(at));
+                Ok(())
+            }
             Event::Grant(grant) => self.ledger.grant(at, author, grant.to, grant.amount).map_err(Refused::Money),
             Event::Transfer(transfer) => {
                 self.ledger.transfer(at, author, transfer.to, transfer.amount).map_err(Refused::Money)
@@ -259,6 +276,22 @@ impl Economy {
             Ok(()) => Effect::Applied,
             Err(refused) => Effect::Refused(refused),
         }
+    }
+
+    /// Archives what the history up to `horizon_ms` settled: final tasks closed by then leave the
+    /// market (`Market::archive`) with the ids of their events (so `applied` stays what a restored
+    /// economy rebuilds from its market), and events stamped by then that still wait are dropped.
+    fn archive(&mut self, horizon_ms: u64) {
+        for task in self.market.archive(horizon_ms) {
+            self.applied.remove(&task.id);
+            for id in &task.timeline {
+                self.applied.remove(id);
+            }
+        }
+        self.waiting.retain(|_, waiters| {
+            waiters.retain(|waiter| waiter.timestamp_ms() > horizon_ms);
+            !waiters.is_empty()
+        });
     }
 
     fn lapse(&mut self, after: EventId) -> Result<(), EconomyError> {

@@ -42,7 +42,7 @@ pub struct EconomyViews {
     pub rules: Genesis,
     /// The fold's clock: the latest timestamp among the events considered.
     pub as_of_ms: u64,
-    /// Every task, newest first.
+    /// Every task not archived (`Economy`, "Archiving"), newest first.
     pub board: Vec<Task>,
     pub wallets: BTreeMap<PeerId, Wallet>,
     /// Every known identity's karma as of `as_of_ms`.
@@ -54,6 +54,14 @@ pub struct EconomyViews {
     /// Events waiting for an event they name that has not taken effect.
     pub waiting: u32,
     pub totals: Totals,
+    /// Tasks archived off the board by issuers' `Compacted` events. Last, and written only when
+    /// non-zero, so the views of a swarm that never compacted keep their bytes.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub archived_tasks: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl EconomyViews {
@@ -109,6 +117,7 @@ impl Economy {
             ignored: self.ignored.clone(),
             waiting: u32::try_from(self.waiting.values().map(Vec::len).sum::<usize>()).unwrap_or(u32::MAX),
             totals: self.ledger.totals(),
+            archived_tasks: self.market.archived(),
         }
     }
 

@@ -96,6 +96,8 @@ pub struct Market {
     /// Waiting tasks by the instant their wait times out (`Task::due_ms`). An entry whose task
     /// moved on since (to another wait, or to an end) is skipped when it comes due.
     timeouts: BTreeSet<(u64, EventId)>,
+    /// Tasks archived off the market so far (`Market::archive`).
+    archived: u64,
 }
 
 impl Market {
@@ -110,6 +112,38 @@ impl Market {
     /// Every task, in id order.
     pub fn tasks(&self) -> impl Iterator<Item = &Task> {
         self.tasks.values()
+    }
+
+    /// How many tasks were archived off the market so far (`Market::archive`).
+    pub fn archived(&self) -> u64 {
+        self.archived
+    }
+
+    /// Archives (removes) every task that is final since `horizon_ms` or earlier, except the
+    /// ancestors of a task that stays (a subtask keeps its parent chain on the board). Returns the
+    /// archived tasks, in id order. Deterministic: it reads only the market's state.
+    ///
+    /// An event that names an archived task afterwards finds no task, as one naming a task never
+    /// posted would: it waits, uncounted (`Step::WaitsFor`), see `economy`.
+    pub fn archive(&mut self, horizon_ms: u64) -> Vec<Task> {
+        let mut archivable: BTreeSet<EventId> = self
+            .tasks
+            .values()
+            .filter(|task| task.state.is_final() && task.closed_ms.is_some_and(|closed_ms| closed_ms <= horizon_ms))
+            .map(|task| task.id)
+            .collect();
+        let staying: Vec<EventId> = self.tasks.keys().filter(|id| !archivable.contains(id)).copied().collect();
+        for id in staying {
+            let mut parent = self.tasks.get(&id).and_then(|task| task.terms.parent);
+            // A parent not archivable stays itself (its own chain is walked), or was kept by an
+            // earlier walk (which went on up from it).
+            while let Some(parent_id) = parent.filter(|parent_id| archivable.remove(parent_id)) {
+                parent = self.tasks.get(&parent_id).and_then(|task| task.terms.parent);
+            }
+        }
+        let archived: Vec<Task> = archivable.iter().filter_map(|id| self.tasks.remove(id)).collect();
+        self.archived = self.archived.saturating_add(archived.len() as u64);
+        archived
     }
 
     /// Applies one task event.

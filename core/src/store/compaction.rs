@@ -29,7 +29,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use yrs::encoding::write::Write;
-use yrs::sync::Message;
+use yrs::sync::{Message, SyncMessage};
 use yrs::updates::decoder::Decode;
 use yrs::updates::encoder::Encode;
 use yrs::{Doc, ReadTxn, StateVector, Transact, Update};
@@ -142,8 +142,13 @@ impl EventStore {
         checkpoint.floors = self.floors(&checkpoint);
         let blob = checkpoint.encode();
         let body = Compacted { horizon_ms: checkpoint.horizon_ms, checkpoint: Sha256::digest(&blob).into() };
-        let (compacted, update) =
+        let clock = self.doc.transact().state_vector().get(&yrs::block::ClientID::new(self.replica));
+        let (compacted, _) =
             self.publish(issuer, now_ms, Event::Compacted(body)).map_err(|e| CompactionError::Sign(e.to_string()))?;
+        // The event as one new entry: a diff of a document compacted before carries its GC ranges
+        // in the delete set, which peers refuse (`entry_update::parse`: the log is append-only).
+        let entry = Entry { client: self.replica, clock, key: compacted.id.to_hex(), value: compacted.encode() };
+        let update = super::sync_message(SyncMessage::Update(entry_update::encode(&[entry])));
         let epoch = Epoch { id: Sha256::digest(&blob).into(), checkpoint, compacted: compacted.clone(), blob };
         let mut messages = vec![update];
         messages.extend(parts(&epoch));
@@ -356,6 +361,11 @@ impl EventStore {
         let mut by_replica: BTreeMap<u64, Vec<&Entry>> = BTreeMap::new();
         for entry in &entries {
             by_replica.entry(entry.client).or_default().push(entry);
+        }
+        // A replica whose entries an earlier compaction all dropped has only its GC range left: its
+        // floor is its clock, as for a peer that still holds those entries.
+        for (client, _) in state.iter() {
+            by_replica.entry(client.get()).or_default();
         }
         let mut floors = BTreeMap::new();
         for (client, mut list) in by_replica {
