@@ -435,3 +435,39 @@ fn a_settled_parent_stays_while_its_subtask_is_open() {
     assert_eq!(views.archived_tasks, 3);
     assert!(views.board.is_empty());
 }
+
+/// Life goes on after a compaction: the issuer (whose document now holds GC ranges) and a newcomer
+/// that started from the checkpoint publish new events, and every peer admits them.
+#[test]
+fn events_published_after_a_compaction_are_admitted_by_every_peer() {
+    let mut c = Chronicle::default();
+    let issuer = identity(ISSUER);
+    settled_then_live(&mut c);
+    let mut feed = Feed::new(&c.genesis);
+    let history = feed.message(&c.events);
+    let mut compacting = EventStore::new(COMPACTING, &c.genesis).unwrap();
+    let mut full = EventStore::new(FULL, &c.genesis).unwrap();
+    let now = c.now + SECOND_MS;
+    deliver(&mut compacting, &history, now);
+    deliver(&mut full, &history, now);
+    let compaction = compacting.compact(&issuer, now).unwrap().expect("settled history to compact");
+    for message in &compaction.messages {
+        deliver(&mut full, message, now);
+    }
+    let mut newcomer = EventStore::new(NEWCOMER, &c.genesis).unwrap();
+    sync(&mut newcomer, identity(9).peer_id(), &mut compacting, issuer.peer_id(), now);
+
+    let (alice, bob) = (identity(2), identity(3));
+    let (_, welcome) = compacting.publish(&issuer, now + 1, grant(bob.peer_id(), 50)).unwrap();
+    let (_, thanks) = newcomer.publish(&bob, now + 2, transfer(alice.peer_id(), 5)).unwrap();
+    for store in [&mut full, &mut newcomer] {
+        deliver(store, &welcome, now + 3);
+    }
+    for store in [&mut full, &mut compacting] {
+        deliver(store, &thanks, now + 3);
+    }
+    let reference = views(&full).encode();
+    assert_eq!(views(&compacting).encode(), reference, "compacted issuer");
+    assert_eq!(views(&newcomer).encode(), reference, "newcomer");
+    assert_eq!(views(&full).wallet(&bob.peer_id()).history.last().map(|e| e.amount), Some(-5));
+}

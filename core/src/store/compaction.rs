@@ -29,7 +29,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use yrs::encoding::write::Write;
-use yrs::sync::{Message, SyncMessage};
+use yrs::sync::Message;
 use yrs::updates::decoder::Decode;
 use yrs::updates::encoder::Encode;
 use yrs::{Doc, ReadTxn, StateVector, Transact, Update};
@@ -142,13 +142,8 @@ impl EventStore {
         checkpoint.floors = self.floors(&checkpoint);
         let blob = checkpoint.encode();
         let body = Compacted { horizon_ms: checkpoint.horizon_ms, checkpoint: Sha256::digest(&blob).into() };
-        let clock = self.doc.transact().state_vector().get(&yrs::block::ClientID::new(self.replica));
-        let (compacted, _) =
+        let (compacted, update) =
             self.publish(issuer, now_ms, Event::Compacted(body)).map_err(|e| CompactionError::Sign(e.to_string()))?;
-        // The event as one new entry: a diff of a document compacted before carries its GC ranges
-        // in the delete set, which peers refuse (`entry_update::parse`: the log is append-only).
-        let entry = Entry { client: self.replica, clock, key: compacted.id.to_hex(), value: compacted.encode() };
-        let update = super::sync_message(SyncMessage::Update(entry_update::encode(&[entry])));
         let epoch = Epoch { id: Sha256::digest(&blob).into(), checkpoint, compacted: compacted.clone(), blob };
         let mut messages = vec![update];
         messages.extend(parts(&epoch));

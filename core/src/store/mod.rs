@@ -172,12 +172,15 @@ impl EventStore {
         event: Event,
     ) -> Result<(SignedEvent, Vec<u8>), EventError> {
         let signed = SignedEvent::create(identity, self.genesis.id, self.replica, now_ms, event)?;
-        let before = self.doc.transact().state_vector();
+        let clock = self.doc.transact().state_vector().get(&yrs::block::ClientID::new(self.replica));
         {
             let mut txn = self.doc.transact_mut();
             self.map.insert(&mut txn, signed.id.to_hex(), Any::Buffer(signed.encode().into()));
         }
-        let update = self.doc.transact().encode_diff_v1(&before);
+        // The event as one new entry, not a diff of the document: after a compaction the document
+        // holds GC ranges, which a diff would carry and peers refuse (the log is append-only).
+        let entry = Entry { client: self.replica, clock, key: signed.id.to_hex(), value: signed.encode() };
+        let update = entry_update::encode(&[entry]);
         self.replica_owners.insert(self.replica, signed.author());
         self.events.insert(signed.id, signed.clone());
         Ok((signed, sync_message(SyncMessage::Update(update))))
