@@ -122,9 +122,11 @@ impl Checkpoint {
 }
 
 impl Economy {
-    /// The fold's state after the last event it considered (the genesis when none).
+    /// The fold's state after the last event it considered.
     pub fn checkpoint(&self) -> Checkpoint {
-        let last = self.last.unwrap_or((self.genesis_ms, self.genesis));
+        // Nothing considered yet: cover nothing, not even events stamped before the genesis (the
+        // fold still refuses and counts those when they come).
+        let last = self.last.unwrap_or((0, EventId([0; 32])));
         let state = State {
             ledger: self.ledger.clone(),
             karma: self.karma.clone(),
