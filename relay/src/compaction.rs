@@ -14,7 +14,7 @@ use amorph_core::identity::Identity;
 use tokio::sync::watch;
 use tracing::{debug, info, warn};
 
-use crate::signal::{Hub, OUTBOUND_QUEUE};
+use crate::signal::Hub;
 
 /// Compacts every `every` (the first time right away) until `stop` turns true (or its sender goes).
 pub async fn keep_compacted(hub: Arc<Hub>, issuer: Identity, every: Duration, mut stop: watch::Receiver<bool>) {
@@ -43,13 +43,6 @@ pub async fn compact_now(hub: &Arc<Hub>, issuer: &Identity) {
                 tabs = done.tabs,
                 "archive compacted"
             );
-            if done.messages > OUTBOUND_QUEUE {
-                warn!(
-                    frames = done.messages,
-                    queue = OUTBOUND_QUEUE,
-                    "the checkpoint takes more frames than a tab's outbound queue holds; tabs may be dropped as too slow"
-                );
-            }
         }
         Ok(Ok(None)) => debug!("nothing new to compact"),
         Ok(Err(error)) => warn!(%error, "the archive could not be compacted; trying again next period"),

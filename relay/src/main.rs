@@ -12,6 +12,7 @@ mod cli;
 mod compaction;
 mod data_dir;
 mod grants;
+mod outbox;
 mod server;
 mod signal;
 

@@ -4,7 +4,7 @@
 //! A newcomer's welcome may bring a welcome grant (see `grants`), sent to the other joined tabs.
 //!
 //! Owns the one `Directory` (behind a mutex, never held across an await), the clock it is driven
-//! with, the nonces it is given, and one bounded outbound queue per socket. Makes no protocol
+//! with, the nonces it is given, and one outbound queue per socket (bounded in bytes, `outbox`). Makes no protocol
 //! decision of its own. Logs frame sizes and kinds only, never SDP text, signatures or events.
 
 use std::collections::HashMap;
@@ -22,21 +22,12 @@ use amorph_core::store::MAX_SYNC_MESSAGE_BYTES;
 use axum::extract::ws::{close_code, CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, State};
 use axum::response::Response;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 use tracing::{debug, info, warn};
 
 use crate::archive::{self, SharedArchive};
 use crate::grants::{self, Faucet};
-
-/// Frames queued for one socket before it counts as too slow and is dropped.
-pub(crate) const OUTBOUND_QUEUE: usize = 64;
-
-/// What a connection task must write next.
-enum Outbound {
-    Frame(String),
-    Binary(Vec<u8>),
-    Close(ErrorCode),
-}
+use crate::outbox::{self, Inbox, Outbound, Outbox, MAX_QUEUED_BYTES};
 
 struct Inner {
     directory: Directory,
@@ -49,7 +40,7 @@ struct Inner {
 
 /// One open socket: its outbound queue and the address it connected from.
 struct Socket {
-    sender: mpsc::Sender<Outbound>,
+    outbox: Outbox,
     ip: IpAddr,
 }
 
@@ -148,16 +139,16 @@ impl Hub {
         u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
 
-    fn connect(&self, addr: IpAddr) -> Result<(ConnId, mpsc::Receiver<Outbound>), getrandom::Error> {
+    fn connect(&self, addr: IpAddr) -> Result<(ConnId, Inbox), getrandom::Error> {
         let mut nonce = [0u8; 16];
         getrandom::fill(&mut nonce)?;
         let conn = ConnId(self.next_conn.fetch_add(1, Ordering::Relaxed));
-        let (sender, receiver) = mpsc::channel(OUTBOUND_QUEUE);
+        let (outbox, inbox) = outbox::channel(MAX_QUEUED_BYTES);
         let mut inner = self.lock();
-        inner.sockets.insert(conn, Socket { sender, ip: addr });
+        inner.sockets.insert(conn, Socket { outbox, ip: addr });
         inner.directory.handle_connect(conn, addr, nonce, self.now_ms());
         inner.flush();
-        Ok((conn, receiver))
+        Ok((conn, inbox))
     }
 
     fn frame(&self, conn: ConnId, text: &str) {
@@ -227,7 +218,7 @@ impl Inner {
                     info!(conn = conn.0, code = code_name(code), "closing connection");
                     if let Some(socket) = self.sockets.remove(&conn) {
                         // A full queue is fine: dropping the sender ends the socket after what is queued.
-                        let _ = socket.sender.try_send(Outbound::Close(code));
+                        let _ = socket.outbox.push(Outbound::Close(code));
                     }
                 }
             }
@@ -265,8 +256,8 @@ impl Inner {
     /// Queues a frame for `conn`; a socket whose queue is full is too slow and is dropped.
     fn queue(&mut self, conn: ConnId, frame: Outbound) {
         let Some(socket) = self.sockets.get(&conn) else { return };
-        if socket.sender.try_send(frame).is_err() {
-            warn!(conn = conn.0, queued = OUTBOUND_QUEUE, "socket too slow to read its frames; dropping it");
+        if socket.outbox.push(frame).is_err() {
+            warn!(conn = conn.0, max_bytes = MAX_QUEUED_BYTES, "socket too slow to read its frames; dropping it");
             self.sockets.remove(&conn);
             self.directory.handle_disconnect(conn);
         }
@@ -339,7 +330,7 @@ async fn run(hub: Arc<Hub>, mut socket: WebSocket, remote: SocketAddr) {
                     break "socket error";
                 }
             },
-            next = outbound.recv() => match next {
+            next = outbound.next() => match next {
                 Some(Outbound::Frame(text)) => {
                     if socket.send(Message::Text(text.into())).await.is_err() {
                         break "send failed";
