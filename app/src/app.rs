@@ -120,6 +120,7 @@ async fn boot(ui: Ui, actions: Actions) {
     actions.swarm.set_value(Some(swarm.clone()));
     test_hooks::install_if_requested(&swarm);
     Swarm::start_relay(&swarm);
+    Swarm::start_heartbeats(&swarm);
 }
 
 /// The slot's identity: loaded, or created and stored on first use. Stored unencrypted (see

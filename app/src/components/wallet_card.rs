@@ -89,7 +89,8 @@ fn TransferForm() -> impl IntoView {
     let send = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let recipient = PeerId::from_did(to.get_untracked().trim()).map_err(|e| format!("Recipient: {e}"));
-        let value = amount.get_untracked().trim().parse::<u64>().map_err(|_| "Amount must be a whole number.".to_string());
+        let value =
+            amount.get_untracked().trim().parse::<u64>().map_err(|_| "Amount must be a whole number.".to_string());
         let sent = recipient.and_then(|to| {
             let amount = value?;
             actions.publish(Event::Transfer(Transfer { to, amount, memo: String::new() })).map(|_| amount)

@@ -15,8 +15,9 @@ use std::rc::{Rc, Weak};
 use std::sync::Arc;
 
 use amorph_core::economy::{Economy, EconomyError};
-use amorph_core::events::{Event, Settle, SignedEvent};
+use amorph_core::events::{Event, Heartbeat, Settle, SignedEvent};
 use amorph_core::identity::{Identity, PeerId};
+use amorph_core::karma::HEARTBEAT_INTERVAL_MS;
 use amorph_core::market::TaskState;
 use amorph_core::signal::{ClientMessage, SignalPayload};
 use amorph_core::store::{adversary, EventStore};
@@ -109,6 +110,24 @@ impl Swarm {
         let (identity, swarm) = (this.borrow().identity.clone(), this.borrow().store.genesis().id);
         let client = RelayClient::start(url, identity, swarm, listener);
         this.borrow_mut().relay = Some(client);
+    }
+
+    /// Signs a heartbeat every `HEARTBEAT_INTERVAL_MS` while the tab is open: the swarm's
+    /// evidence of this identity's uptime (karma `reliability.uptime`, and so its standing).
+    pub fn start_heartbeats(this: &SwarmRef) {
+        let weak = Rc::downgrade(this);
+        wasm_bindgen_futures::spawn_local(async move {
+            let interval = u32::try_from(HEARTBEAT_INTERVAL_MS).unwrap_or(u32::MAX);
+            loop {
+                gloo_timers::future::TimeoutFuture::new(interval).await;
+                let Some(swarm) = weak.upgrade() else { return };
+                let seq = now_ms() / HEARTBEAT_INTERVAL_MS;
+                let sent = swarm.borrow_mut().publish(Event::Heartbeat(Heartbeat { seq }));
+                if let Err(why) = sent {
+                    web_sys::console::warn_1(&format!("could not send a heartbeat: {why}").into());
+                }
+            }
+        });
     }
 
     fn link_listener(&self) -> LinkListener {
