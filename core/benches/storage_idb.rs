@@ -18,15 +18,9 @@
 
 mod support;
 
-use std::collections::BTreeMap;
-
-use amorph_core::events::{Event, SignedEvent};
-use amorph_core::identity::{Identity, PeerId};
-use amorph_core::store::EventStore;
-use amorph_core::wire::EventId;
 use js_sys::{Promise, Reflect, Uint8Array};
 use serde_json::{json, Value};
-use support::history::{self, History};
+use support::stores;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -39,7 +33,6 @@ use web_sys::{
 // IndexedDB and `navigator.storage` are the same in a worker as on the page.
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_dedicated_worker);
 
-const COLLECTOR: u64 = 0x5eed;
 /// The app's object store and key (`app/src/storage.rs`).
 const STORE: &str = "kv";
 const KEY: &str = "event-store";
@@ -60,40 +53,9 @@ async fn indexed_db(_: &mut Criterion) {
     }
 }
 
-/// The realistic layout of `benches/storage.rs`: the history and the peer's store.
-fn synced(count: usize) -> (History, EventStore) {
-    let found = |who: &Identity, replica: u64, at: u64, event: Event| {
-        SignedEvent::create(who, EventId::NONE, replica, at, event).expect("the generator makes a valid genesis")
-    };
-    let store = |replica: u64, genesis: &SignedEvent| {
-        EventStore::new(replica, genesis).expect("the generator's genesis founds a swarm")
-    };
-    let mut genesis = None;
-    let mut authors: BTreeMap<u64, (EventStore, PeerId)> = BTreeMap::new();
-    let mut publish = |who: &Identity, _swarm: EventId, replica: u64, at: u64, event: Event| {
-        let Some(founded) = &genesis else {
-            let founded = found(who, replica, at, event);
-            genesis = Some(founded.clone());
-            return founded;
-        };
-        let (author, _) = authors.entry(replica).or_insert_with(|| (store(replica, founded), who.peer_id()));
-        author.publish(who, at, event).expect("the generator makes valid events").0
-    };
-    let history = history::generate(support::SEED, count, &mut publish);
-    let now = history.events.last().map_or(history::T0, SignedEvent::timestamp_ms);
-    let mut peer = store(COLLECTOR, &history.genesis);
-    let collector = Identity::from_seed([0; 32]).peer_id();
-    for (author_store, author) in authors.values_mut() {
-        for reply in author_store.handle_message(collector, &peer.sync_step1(), now).replies {
-            peer.handle_message(*author, &reply, now);
-        }
-    }
-    (history, peer)
-}
-
 async fn measure(count: usize, command: &str) -> Result<Value, JsValue> {
     let started = now_ms();
-    let (history, peer) = synced(count);
+    let (history, peer) = stores::synced(count);
     let snapshot = peer.snapshot();
     let build_s = ((now_ms() - started) / 100.0).round() / 10.0;
     let events = history.events.len() + 1;

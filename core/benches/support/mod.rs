@@ -7,6 +7,7 @@
 mod flight;
 pub mod history;
 pub mod rng;
+pub mod stores;
 
 use std::borrow::Borrow;
 use std::collections::{BTreeMap, HashMap};
