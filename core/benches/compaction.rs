@@ -57,22 +57,13 @@ fn main() {
     }
     let mut full = EventStore::new(FULL, genesis).expect("a genesis");
     let mut compacting = EventStore::new(COMPACTING, genesis).expect("a genesis");
-    let mut clocks: BTreeMap<u64, u32> = BTreeMap::from([(genesis.envelope.replica, 1)]);
+    let mut feed = Feed::new(genesis);
     let tenth = history.events.len().div_ceil(10);
     let sender = issuer.peer_id();
     let mut fed = 0;
     for step in history.events.chunks(tenth) {
         for batch in step.chunks(BATCH) {
-            let mut entries: Vec<Entry> = batch
-                .iter()
-                .map(|e| {
-                    let clock = clocks.entry(e.envelope.replica).or_insert(0);
-                    *clock += 1;
-                    Entry { client: e.envelope.replica, clock: *clock - 1, key: e.id.to_hex(), value: e.encode() }
-                })
-                .collect();
-            entries.sort_by_key(|e| (e.client, e.clock));
-            let message = Message::Sync(SyncMessage::Update(entry_update::encode(&entries))).encode_v1();
+            let message = feed.message(batch);
             let now = batch.last().map_or(history::T0, SignedEvent::timestamp_ms);
             full.handle_message(sender, &message, now);
             compacting.handle_message(sender, &message, now);
@@ -121,25 +112,41 @@ fn main() {
     }
 }
 
+/// Events as the sync updates their authors' replicas would send: each entry at the next clock of
+/// its replica (the genesis holds clock 0 of its own).
+struct Feed {
+    clocks: BTreeMap<u64, u32>,
+}
+
+impl Feed {
+    fn new(genesis: &SignedEvent) -> Self {
+        Feed { clocks: BTreeMap::from([(genesis.envelope.replica, 1)]) }
+    }
+
+    fn message(&mut self, events: &[SignedEvent]) -> Vec<u8> {
+        let mut entries: Vec<Entry> = events
+            .iter()
+            .map(|e| {
+                let clock = self.clocks.entry(e.envelope.replica).or_insert(0);
+                *clock += 1;
+                Entry { client: e.envelope.replica, clock: *clock - 1, key: e.id.to_hex(), value: e.encode() }
+            })
+            .collect();
+        entries.sort_by_key(|e| (e.client, e.clock));
+        Message::Sync(SyncMessage::Update(entry_update::encode(&entries))).encode_v1()
+    }
+}
+
 /// The periodic run (module doc): compacts every `PERIOD` events, printing the stored bytes.
 fn periodic(history: &history::History, issuer: &Identity) {
     let genesis = &history.genesis;
     let mut store = EventStore::new(PERIODIC, genesis).expect("a genesis");
-    let mut clocks: BTreeMap<u64, u32> = BTreeMap::from([(genesis.envelope.replica, 1)]);
+    let mut feed = Feed::new(genesis);
     let sender = issuer.peer_id();
     let mut fed = 0;
     for step in history.events.chunks(PERIOD) {
         for batch in step.chunks(BATCH) {
-            let mut entries: Vec<Entry> = batch
-                .iter()
-                .map(|e| {
-                    let clock = clocks.entry(e.envelope.replica).or_insert(0);
-                    *clock += 1;
-                    Entry { client: e.envelope.replica, clock: *clock - 1, key: e.id.to_hex(), value: e.encode() }
-                })
-                .collect();
-            entries.sort_by_key(|e| (e.client, e.clock));
-            let message = Message::Sync(SyncMessage::Update(entry_update::encode(&entries))).encode_v1();
+            let message = feed.message(batch);
             let now = batch.last().map_or(history::T0, SignedEvent::timestamp_ms);
             store.handle_message(sender, &message, now);
         }
