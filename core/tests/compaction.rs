@@ -99,18 +99,30 @@ fn settled_then_live(c: &mut Chronicle) -> amorph_core::wire::EventId {
     open
 }
 
-#[test]
-fn a_new_peer_syncing_from_a_compacted_peer_ends_with_identical_views() {
+/// A chronicle of `settled_then_live`, the open task, the feed that carried it, all of it as one
+/// update, and the time just after it.
+fn settled() -> (Chronicle, amorph_core::wire::EventId, Feed, Vec<u8>, u64) {
     let mut c = Chronicle::default();
-    let issuer = identity(ISSUER);
     let open = settled_then_live(&mut c);
     let mut feed = Feed::new(&c.genesis);
     let history = feed.message(&c.events);
-    let mut compacting = EventStore::new(COMPACTING, &c.genesis).unwrap();
-    let mut full = EventStore::new(FULL, &c.genesis).unwrap();
     let now = c.now + SECOND_MS;
-    deliver(&mut compacting, &history, now);
-    deliver(&mut full, &history, now);
+    (c, open, feed, history, now)
+}
+
+/// A store on `replica` holding `history`.
+fn holding(replica: u64, genesis: &SignedEvent, history: &[u8], now: u64) -> EventStore {
+    let mut store = EventStore::new(replica, genesis).unwrap();
+    deliver(&mut store, history, now);
+    store
+}
+
+#[test]
+fn a_new_peer_syncing_from_a_compacted_peer_ends_with_identical_views() {
+    let issuer = identity(ISSUER);
+    let (mut c, open, mut feed, history, now) = settled();
+    let mut compacting = holding(COMPACTING, &c.genesis, &history, now);
+    let mut full = holding(FULL, &c.genesis, &history, now);
     let before = compacting.snapshot().len();
 
     // The issuer compacts: everything up to two days ago is settled; the open task is not.
@@ -181,14 +193,9 @@ fn a_new_peer_syncing_from_a_compacted_peer_ends_with_identical_views() {
 
 #[test]
 fn hostile_checkpoints_are_refused_counted_and_change_nothing() {
-    let mut c = Chronicle::default();
     let issuer = identity(ISSUER);
-    settled_then_live(&mut c);
-    let mut feed = Feed::new(&c.genesis);
-    let history = feed.message(&c.events);
-    let now = c.now + SECOND_MS;
-    let mut compacting = EventStore::new(COMPACTING, &c.genesis).unwrap();
-    deliver(&mut compacting, &history, now);
+    let (c, _, _, history, now) = settled();
+    let mut compacting = holding(COMPACTING, &c.genesis, &history, now);
     let compaction = compacting.compact(&issuer, now).unwrap().expect("settled history to compact");
     let epoch = compacting.epoch().unwrap().clone();
     let blob = epoch.checkpoint.encode();
@@ -235,17 +242,11 @@ fn hostile_checkpoints_are_refused_counted_and_change_nothing() {
 
 #[test]
 fn a_peer_whose_history_disagrees_refuses_the_checkpoint() {
-    let mut c = Chronicle::default();
     let issuer = identity(ISSUER);
-    settled_then_live(&mut c);
-    let mut feed = Feed::new(&c.genesis);
-    let history = feed.message(&c.events);
-    let now = c.now + SECOND_MS;
-    let mut compacting = EventStore::new(COMPACTING, &c.genesis).unwrap();
-    deliver(&mut compacting, &history, now);
+    let (c, _, mut feed, history, now) = settled();
+    let mut compacting = holding(COMPACTING, &c.genesis, &history, now);
     // The other peer also holds an early transfer the issuer never saw.
-    let mut other = EventStore::new(FULL, &c.genesis).unwrap();
-    deliver(&mut other, &history, now);
+    let mut other = holding(FULL, &c.genesis, &history, now);
     let extra = c.sign_at(&identity(2), T0 + 60 * SECOND_MS, transfer(identity(4).peer_id(), 3));
     deliver(&mut other, &feed.message(&[extra]), now);
 
@@ -440,16 +441,10 @@ fn a_settled_parent_stays_while_its_subtask_is_open() {
 /// that started from the checkpoint publish new events, and every peer admits them.
 #[test]
 fn events_published_after_a_compaction_are_admitted_by_every_peer() {
-    let mut c = Chronicle::default();
     let issuer = identity(ISSUER);
-    settled_then_live(&mut c);
-    let mut feed = Feed::new(&c.genesis);
-    let history = feed.message(&c.events);
-    let mut compacting = EventStore::new(COMPACTING, &c.genesis).unwrap();
-    let mut full = EventStore::new(FULL, &c.genesis).unwrap();
-    let now = c.now + SECOND_MS;
-    deliver(&mut compacting, &history, now);
-    deliver(&mut full, &history, now);
+    let (c, _, _, history, now) = settled();
+    let mut compacting = holding(COMPACTING, &c.genesis, &history, now);
+    let mut full = holding(FULL, &c.genesis, &history, now);
     let compaction = compacting.compact(&issuer, now).unwrap().expect("settled history to compact");
     for message in &compaction.messages {
         deliver(&mut full, message, now);
