@@ -19,7 +19,7 @@ use crate::components::{
     HardwarePanel, IdentityCard, JuryPanel, KarmaPanel, PeerList, StatusBar, TaskBoard, WalletCard,
 };
 use crate::storage::{Storage, KEY_CHECKPOINT, KEY_EVENTS, KEY_SEED};
-use crate::swarm::{self, now_ms, Swarm, SwarmRef};
+use crate::swarm::{now_ms, Swarm, SwarmRef};
 use crate::timeline::TimelineItem;
 use crate::ui_state::Ui;
 use crate::{genesis, tab_slot, test_hooks, worker_client};
@@ -107,7 +107,7 @@ async fn boot(ui: Ui, actions: Actions) {
             return;
         }
     };
-    let economy = match swarm::fold(&store) {
+    let economy = match store.economy() {
         Ok(economy) => economy,
         Err(e) => {
             ui.swarm_problem.set(Some(format!("{e}: this swarm's events cannot be folded; nothing to show")));

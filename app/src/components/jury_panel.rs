@@ -6,7 +6,9 @@ use leptos::prelude::*;
 
 use crate::ui_state::Ui;
 
-fn case_state(task: &Task) -> &'static str {
+/// Where a task's jury case stands, in a word: `result stands`, `rejection stands`, `void` (too
+/// few jurors drawn, or no majority in time) or `open`.
+pub(super) fn case_state(task: &Task) -> &'static str {
     match task.jury.as_ref().map(|j| (j.verdict, j.can_decide())) {
         Some((Some(true), _)) => "result stands",
         Some((Some(false), _)) => "rejection stands",

@@ -4,6 +4,7 @@
 use amorph_core::market::Task;
 use leptos::prelude::*;
 
+use super::jury_panel::case_state;
 use super::Did;
 use crate::app::Actions;
 use crate::timeline::clock;
@@ -41,11 +42,12 @@ pub fn TaskDetail(task: Task) -> impl IntoView {
                 </div>
             })}
             {jury.map(|jury| {
-                let verdict = match jury.verdict {
-                    Some(true) => "verdict: the result stands",
-                    Some(false) => "verdict: the rejection stands",
-                    None if !jury.can_decide() => "void: too few jurors of standing",
-                    None => "open",
+                let verdict = match case_state(&task) {
+                    "result stands" => "verdict: the result stands",
+                    "rejection stands" => "verdict: the rejection stands",
+                    "void" if !jury.can_decide() => "void: too few jurors of standing",
+                    "void" => "void: no majority in time",
+                    _ => "open",
                 };
                 view! {
                     <div class="jury" data-testid="task-jury" data-verdict=verdict>

@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::rc::{Rc, Weak};
 use std::sync::Arc;
 
-use amorph_core::economy::{Economy, EconomyError};
+use amorph_core::economy::Economy;
 use amorph_core::events::{Event, Heartbeat, Settle, SignedEvent};
 use amorph_core::identity::{Identity, PeerId};
 use amorph_core::karma::HEARTBEAT_INTERVAL_MS;
@@ -65,7 +65,7 @@ pub fn now_ms() -> u64 {
 }
 
 impl Swarm {
-    /// `economy` is `store`'s events folded (see `fold`).
+    /// `economy` is `store.economy()`: its events folded from its checkpoint, if any.
     pub fn new(identity: Identity, store: EventStore, economy: Economy, storage: Option<Storage>, ui: Ui) -> SwarmRef {
         let me = identity.peer_id();
         // What was restored is what the last committed snapshot held.
@@ -382,20 +382,18 @@ impl Swarm {
 
     /// Folds the event set again and shows it; then answers any acceptance of my work.
     fn refresh_views(&mut self) {
-        match fold(&self.store) {
+        match self.store.economy() {
             Ok(economy) => self.economy = economy,
             Err(e) => self.ui.problem.set(Some(format!("the economy cannot be shown as of the latest events: {e}"))),
         }
         let views = self.economy.views();
         let me = self.me;
+        let at_ms = now_ms().max(views.as_of_ms);
         let gates = views
             .board
             .iter()
             .filter(|t| matches!(t.state, TaskState::Open | TaskState::Awarded) && t.requester != me)
-            .filter_map(|t| {
-                let at_ms = now_ms().max(views.as_of_ms);
-                self.economy.karma().meets(&me, &t.terms.requirements, at_ms).err().map(|why| (t.id, why))
-            })
+            .filter_map(|t| self.economy.karma().meets(&me, &t.terms.requirements, at_ms).err().map(|why| (t.id, why)))
             .collect();
         self.ui.economy.set(Some(Arc::new(Shown { views, gates })));
         self.publish_store_status();
@@ -430,9 +428,4 @@ impl Swarm {
             saved: self.persist.saved,
         });
     }
-}
-
-/// The economy of `store`: from its adopted checkpoint, if any, and the events it holds.
-pub fn fold(store: &EventStore) -> Result<Economy, EconomyError> {
-    store.economy()
 }
