@@ -10,6 +10,7 @@ pub mod identity;
 pub mod karma;
 pub mod ledger;
 pub mod market;
+pub mod router;
 pub mod signal;
 pub mod store;
 pub mod wire;

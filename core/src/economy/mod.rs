@@ -253,6 +253,9 @@ impl Economy {
                 self.karma.record_heartbeat(at, author);
                 Ok(())
             }
+            // Placement reads envelopes straight from the event set (`router::peers`); they move
+            // no money and no karma.
+            Event::Capability(_) => Ok(()),
             Event::DataAccessClaim(claim) => {
                 self.karma.record_data_access(author, &claim.dataset);
                 Ok(())

@@ -6,6 +6,7 @@
 //! that fold the event set (`market`, `ledger`, `karma`), so they are a pure function of the set and
 //! every peer applies them the same way whatever the arrival order.
 
+mod capability;
 mod swarm;
 mod task;
 
@@ -14,6 +15,7 @@ use serde::Deserialize;
 use crate::identity::{verify_each, Identity, PeerId, SignatureCheck};
 use crate::wire::{Envelope, EventId, WireError};
 
+pub use capability::Capability;
 pub use swarm::{Compacted, DataAccessClaim, FeeSplit, Genesis, Grant, Heartbeat, Transfer, BASIS_POINTS};
 pub use task::{
     result_hash, Award, Bid, Decision, Delegation, Dispute, JuryVote, KarmaMin, Requirements, ResultRejected,
@@ -105,6 +107,7 @@ event_kinds! {
     23 => Heartbeat(Heartbeat) "heartbeat",
     24 => DataAccessClaim(DataAccessClaim) "data-access-claim",
     25 => Compacted(Compacted) "compacted",
+    26 => Capability(Capability) "capability",
 }
 
 impl Event {
@@ -127,7 +130,8 @@ impl Event {
             | Event::Transfer(_)
             | Event::Heartbeat(_)
             | Event::DataAccessClaim(_)
-            | Event::Compacted(_) => None,
+            | Event::Compacted(_)
+            | Event::Capability(_) => None,
         }
     }
 
@@ -154,6 +158,7 @@ impl Event {
                 Err(bad("horizon", "a checkpoint's horizon cannot be after the event that names it"))
             }
             Event::Compacted(_) => Ok(()),
+            Event::Capability(c) => c.check(),
             Event::ResultAccepted(_)
             | Event::Award(_)
             | Event::JuryVote(_)
@@ -198,7 +203,6 @@ pub struct SignedEvent {
 }
 
 impl SignedEvent {
-    /// Signs a new event of our own. Refuses what others would refuse.
     /// Signs a new event of ours in `swarm` (the genesis id; `EventId::NONE` for a genesis).
     /// Refuses what others would refuse.
     pub fn create(
@@ -453,12 +457,49 @@ mod tests {
             Event::Transfer(Transfer { to: me.peer_id(), amount: 5, memo: String::new() }),
             Event::Heartbeat(Heartbeat { seq: 7 }),
             Event::DataAccessClaim(DataAccessClaim { dataset: "sec-filings".into(), note: String::new() }),
+            Event::Capability(capability()),
         ];
         for event in events {
             let signed = create(&me, NOW, event.clone()).unwrap();
             let back = SignedEvent::admit(&signed.encode(), NOW).unwrap();
             assert_eq!(back.event, event, "{}", event.kind_name());
         }
+    }
+
+    fn capability() -> Capability {
+        Capability {
+            backend: "webgpu".into(),
+            adapter: "SwiftShader Device (Subzero)".into(),
+            fallback_adapter: true,
+            cores: 2,
+            memory_mib: 8_192,
+            gpu_max_buffer_mib: 256,
+            embeddings_per_s_x10: 123,
+            gflops_x10: 45,
+            power: crate::router::Power::Charging,
+            battery_percent: 80,
+            connection: "4g".into(),
+            policy: crate::router::OwnerPolicy::default(),
+        }
+    }
+
+    #[test]
+    fn capability_envelopes_are_bounded() {
+        let me = Identity::from_seed([9; 32]);
+        assert!(create(&me, NOW, Event::Capability(capability())).is_ok());
+        let field = |edit: fn(&mut Capability)| {
+            let mut envelope = capability();
+            edit(&mut envelope);
+            match create(&me, NOW, Event::Capability(envelope)) {
+                Err(EventError::BadField { field, .. }) => field,
+                other => panic!("expected a refusal, got {other:?}"),
+            }
+        };
+        assert_eq!(field(|c| c.backend = "tpu".into()), "backend");
+        assert_eq!(field(|c| c.adapter = "x".repeat(97)), "adapter");
+        assert_eq!(field(|c| c.connection = "\u{7}".into()), "connection");
+        assert_eq!(field(|c| c.battery_percent = 101), "battery_percent");
+        assert_eq!(field(|c| c.policy.max_cpu_percent = 0), "policy");
     }
 
     #[test]

@@ -1,0 +1,375 @@
+//! Task kinds: what a subtask asks for, recognised from its text.
+//!
+//! Two readings. With the coordinator model, a text's sentence embedding is compared with the
+//! embeddings of several example phrases per kind (nearest examples win). Without it (model not
+//! loaded yet, failed, or too slow on this device) a keyword rule decides, so routing never waits
+//! for the model. Either reading says why it chose, in words a user can check.
+
+use serde::{Deserialize, Serialize};
+
+/// What a subtask asks for. The wire name doubles as the karma domain a result is judged in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskKind {
+    /// Write, fix, review or explain program code.
+    Code,
+    /// Calculations, proofs, logic puzzles, step-by-step reasoning.
+    Math,
+    /// Prose: emails, stories, posts, slogans, letters.
+    Writing,
+    /// Shorten a given text to its gist.
+    Summarize,
+    /// Turn a text into another language.
+    Translate,
+    /// Pull fields out of text, tag or sort items, fill a table.
+    Extract,
+    /// Find, compare and cite information.
+    Research,
+    /// Look at images: describe, read text from, compare photos.
+    Vision,
+    /// Something a person must do in the physical world.
+    Physical,
+    /// Heavy number crunching: rendering, training, transcoding, large batch jobs.
+    Compute,
+}
+
+impl TaskKind {
+    pub const ALL: [TaskKind; 10] = [
+        TaskKind::Code,
+        TaskKind::Math,
+        TaskKind::Writing,
+        TaskKind::Summarize,
+        TaskKind::Translate,
+        TaskKind::Extract,
+        TaskKind::Research,
+        TaskKind::Vision,
+        TaskKind::Physical,
+        TaskKind::Compute,
+    ];
+
+    /// The lower-case name: the karma domain, the policy's and the envelope's spelling.
+    pub fn name(self) -> &'static str {
+        match self {
+            TaskKind::Code => "code",
+            TaskKind::Math => "math",
+            TaskKind::Writing => "writing",
+            TaskKind::Summarize => "summarize",
+            TaskKind::Translate => "translate",
+            TaskKind::Extract => "extract",
+            TaskKind::Research => "research",
+            TaskKind::Vision => "vision",
+            TaskKind::Physical => "physical",
+            TaskKind::Compute => "compute",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<TaskKind> {
+        TaskKind::ALL.into_iter().find(|kind| kind.name() == name)
+    }
+
+    /// How a user reads the kind ("a translation").
+    pub fn label(self) -> &'static str {
+        match self {
+            TaskKind::Code => "coding",
+            TaskKind::Math => "maths and reasoning",
+            TaskKind::Writing => "writing",
+            TaskKind::Summarize => "a summary",
+            TaskKind::Translate => "a translation",
+            TaskKind::Extract => "data extraction",
+            TaskKind::Research => "research",
+            TaskKind::Vision => "image understanding",
+            TaskKind::Physical => "work in the physical world",
+            TaskKind::Compute => "heavy computation",
+        }
+    }
+
+    /// Example requests the model compares a text with; several per kind, varied in wording so
+    /// no single verb decides.
+    pub fn examples(self) -> &'static [&'static str] {
+        match self {
+            TaskKind::Code => &[
+                "write a Python function that parses a CSV file",
+                "fix the bug in this JavaScript code",
+                "refactor this Rust module and add unit tests",
+                "implement a REST API endpoint in Go",
+                "why does my SQL query return duplicate rows",
+            ],
+            TaskKind::Math => &[
+                "solve this equation for x",
+                "prove that the square root of two is irrational",
+                "calculate the compound interest over ten years",
+                "what is the probability of rolling two sixes",
+                "work out the integral of this function step by step",
+            ],
+            TaskKind::Writing => &[
+                "write a short story about a lighthouse keeper",
+                "draft a polite email declining the invitation",
+                "write a catchy slogan for a coffee shop",
+                "compose a poem about autumn",
+                "write a blog post announcing our new feature",
+            ],
+            TaskKind::Summarize => &[
+                "summarize this article in three bullet points",
+                "give me the key points of this meeting transcript",
+                "condense this report into one paragraph",
+                "tl;dr of this long thread",
+                "shorten these notes to a brief overview",
+            ],
+            TaskKind::Translate => &[
+                "translate this paragraph into Spanish",
+                "what does this German sentence mean in English",
+                "translate the menu from Japanese to French",
+                "render this letter in Portuguese",
+                "convert these subtitles to Italian",
+            ],
+            TaskKind::Extract => &[
+                "extract the names and dates from this document",
+                "pull the invoice totals into a table",
+                "classify these customer reviews as positive or negative",
+                "tag each support ticket with a category",
+                "turn this text into JSON with the fields name, email and city",
+            ],
+            TaskKind::Research => &[
+                "find recent studies on intermittent fasting",
+                "compare the prices of three cloud providers",
+                "look up who won the 1998 world cup",
+                "research the history of the printing press with sources",
+                "what are the latest developments in battery technology",
+            ],
+            TaskKind::Vision => &[
+                "describe what is in this photo",
+                "read the text in this scanned image",
+                "which of these pictures shows a damaged car",
+                "identify the plant species in the attached picture",
+                "count the people in this image",
+            ],
+            TaskKind::Physical => &[
+                "take a photo of the menu board at the cafe on Main Street",
+                "check whether the pharmacy on the corner is open",
+                "pick up a parcel and deliver it across town",
+                "count the parked cars on this street",
+                "visit the store and check the price of milk",
+            ],
+            TaskKind::Compute => &[
+                "render this 3D scene at 4K",
+                "train a small neural network on this dataset",
+                "transcode these videos to H.264",
+                "run a Monte Carlo simulation with a million samples",
+                "compute embeddings for ten thousand documents",
+            ],
+        }
+    }
+
+    /// Words that, without the model, mark the kind. Checked as whole words or word prefixes
+    /// in the lower-cased text; the first kind in [`RULE_ORDER`] with a hit wins.
+    fn keywords(self) -> &'static [&'static str] {
+        match self {
+            TaskKind::Code => &[
+                "code",
+                "function",
+                "bug",
+                "compile",
+                "refactor",
+                "python",
+                "javascript",
+                "rust",
+                "sql",
+                "api",
+                "script",
+                "regex",
+                "unit test",
+                "program",
+            ],
+            TaskKind::Math => &[
+                "solve",
+                "equation",
+                "calculate",
+                "prove",
+                "integral",
+                "probability",
+                "derivative",
+                "percent",
+                "math",
+                "compute the sum",
+            ],
+            TaskKind::Writing => {
+                &["write", "draft", "compose", "poem", "story", "slogan", "essay", "email", "letter", "blog"]
+            }
+            TaskKind::Summarize => &["summar", "key points", "tl;dr", "condense", "shorten", "overview", "gist"],
+            TaskKind::Translate => &["translat", "into english", "into spanish", "into french", "into german"],
+            TaskKind::Extract => &["extract", "classify", "tag each", "categori", "parse", "into a table", "json"],
+            TaskKind::Research => &["research", "find", "look up", "compare", "sources", "latest", "studies"],
+            TaskKind::Vision => &["photo", "image", "picture", "screenshot", "scan"],
+            TaskKind::Physical => {
+                &["go to", "visit", "deliver", "pick up", "on site", "in person", "walk", "drive to", "street"]
+            }
+            TaskKind::Compute => &["render", "train", "transcode", "simulation", "gpu", "batch job", "embeddings for"],
+        }
+    }
+}
+
+/// Rule order: specific kinds before generic ones (a "photo of the shop on Main Street" is
+/// physical work, not vision; "write a function" is code, not writing).
+const RULE_ORDER: [TaskKind; 10] = [
+    TaskKind::Physical,
+    TaskKind::Translate,
+    TaskKind::Summarize,
+    TaskKind::Compute,
+    TaskKind::Code,
+    TaskKind::Vision,
+    TaskKind::Extract,
+    TaskKind::Math,
+    TaskKind::Research,
+    TaskKind::Writing,
+];
+
+/// A kind chosen for a text, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KindGuess {
+    pub kind: TaskKind,
+    /// Cosine similarity with the nearest example (model), or `None` for a rule decision.
+    pub similarity: Option<f32>,
+    pub reason: String,
+}
+
+/// The keyword rule: used when the model is absent.
+pub fn classify_by_rules(text: &str) -> KindGuess {
+    let lower = text.to_lowercase();
+    for kind in RULE_ORDER {
+        if let Some(word) = kind.keywords().iter().find(|word| contains_word(&lower, word)) {
+            return KindGuess {
+                kind,
+                similarity: None,
+                reason: format!("{} (the word \u{201c}{word}\u{201d}; model not used)", kind.label()),
+            };
+        }
+    }
+    KindGuess { kind: TaskKind::Writing, similarity: None, reason: "writing (no rule matched; model not used)".into() }
+}
+
+/// `word` occurs in `text` starting at a word boundary (prefixes count: "summar" matches
+/// "summarize").
+fn contains_word(text: &str, word: &str) -> bool {
+    text.match_indices(word)
+        .any(|(at, _)| at == 0 || !text[..at].chars().next_back().is_some_and(char::is_alphanumeric))
+}
+
+/// The model's reading: embeddings of every kind's examples, compared with a text's embedding.
+#[derive(Debug, Clone, Default)]
+pub struct KindClassifier {
+    examples: Vec<(TaskKind, &'static str, Vec<f32>)>,
+}
+
+/// How many nearest examples vote for a kind (their similarities are averaged per kind).
+const VOTES: usize = 2;
+
+impl KindClassifier {
+    /// Every example phrase, in the order [`KindClassifier::new`] expects their embeddings.
+    pub fn example_texts() -> Vec<&'static str> {
+        TaskKind::ALL.iter().flat_map(|kind| kind.examples().iter().copied()).collect()
+    }
+
+    /// `embeddings[i]` is the embedding of `example_texts()[i]`. `None` when the count or the
+    /// dimensions do not match (a model other than the one the examples were embedded with).
+    pub fn new(embeddings: Vec<Vec<f32>>) -> Option<Self> {
+        let texts = Self::example_texts();
+        let dims = embeddings.first().map(Vec::len)?;
+        if embeddings.len() != texts.len() || dims == 0 || embeddings.iter().any(|e| e.len() != dims) {
+            return None;
+        }
+        let kinds = TaskKind::ALL.iter().flat_map(|kind| kind.examples().iter().map(move |_| *kind));
+        let examples = kinds.zip(texts).zip(embeddings).map(|((kind, text), e)| (kind, text, e)).collect();
+        Some(KindClassifier { examples })
+    }
+
+    /// The kind whose nearest examples are most similar to `embedding`; `None` on a dimension
+    /// mismatch.
+    pub fn classify(&self, embedding: &[f32]) -> Option<KindGuess> {
+        let dims = self.examples.first().map(|(_, _, e)| e.len())?;
+        if embedding.len() != dims {
+            return None;
+        }
+        let mut best: Option<(TaskKind, f32, &str, f32)> = None;
+        for kind in TaskKind::ALL {
+            let mut scored: Vec<(f32, &str)> = self
+                .examples
+                .iter()
+                .filter(|(k, _, _)| *k == kind)
+                .map(|(_, text, e)| (cosine(embedding, e), *text))
+                .collect();
+            scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+            let votes = scored.len().min(VOTES).max(1);
+            let score = scored.iter().take(votes).map(|(s, _)| s).sum::<f32>() / votes as f32;
+            let Some(&(nearest, text)) = scored.first() else { continue };
+            if best.is_none_or(|(_, b, _, _)| score > b) {
+                best = Some((kind, score, text, nearest));
+            }
+        }
+        let (kind, _, text, nearest) = best?;
+        Some(KindGuess {
+            kind,
+            similarity: Some(nearest),
+            reason: format!("{} ({nearest:.2} similar to \u{201c}{text}\u{201d})", kind.label()),
+        })
+    }
+}
+
+/// Cosine similarity; 0 for a zero vector.
+pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
+    let (mut dot, mut na, mut nb) = (0.0f32, 0.0f32, 0.0f32);
+    for (x, y) in a.iter().zip(b) {
+        dot += x * y;
+        na += x * x;
+        nb += y * y;
+    }
+    if na == 0.0 || nb == 0.0 {
+        0.0
+    } else {
+        dot / (na.sqrt() * nb.sqrt())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_are_valid_karma_domains() {
+        for kind in TaskKind::ALL {
+            assert_eq!(TaskKind::from_name(kind.name()), Some(kind));
+            assert!(kind.name().chars().all(|c| c.is_ascii_lowercase()));
+            assert!(kind.examples().len() >= 3, "{kind:?} needs several examples");
+        }
+    }
+
+    #[test]
+    fn rules_read_specific_kinds_first() {
+        assert_eq!(classify_by_rules("Take a photo of the bakery on Elm Street").kind, TaskKind::Physical);
+        assert_eq!(classify_by_rules("Write a function that sorts a list").kind, TaskKind::Code);
+        assert_eq!(classify_by_rules("Translate this email into French").kind, TaskKind::Translate);
+        assert_eq!(classify_by_rules("hmm").kind, TaskKind::Writing);
+        assert!(classify_by_rules("hmm").reason.contains("no rule matched"));
+        // "rust" must not fire inside "trust".
+        assert_ne!(classify_by_rules("I trust you").kind, TaskKind::Code);
+    }
+
+    /// One-hot "embeddings": each example points along its kind's axis, so a text on an axis is
+    /// that kind.
+    #[test]
+    fn the_nearest_examples_decide() {
+        let axis = |kind: TaskKind| {
+            let mut v = vec![0.0; TaskKind::ALL.len()];
+            v[TaskKind::ALL.iter().position(|k| *k == kind).unwrap()] = 1.0;
+            v
+        };
+        let embeddings =
+            TaskKind::ALL.iter().flat_map(|kind| kind.examples().iter().map(move |_| axis(*kind))).collect();
+        let classifier = KindClassifier::new(embeddings).unwrap();
+        let guess = classifier.classify(&axis(TaskKind::Vision)).unwrap();
+        assert_eq!(guess.kind, TaskKind::Vision);
+        assert_eq!(guess.similarity, Some(1.0));
+        assert!(guess.reason.starts_with("image understanding (1.00 similar to"));
+        assert!(classifier.classify(&[1.0, 2.0]).is_none(), "wrong dimensions");
+        assert!(KindClassifier::new(vec![vec![1.0]]).is_none(), "wrong count");
+    }
+}
