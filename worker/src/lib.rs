@@ -6,4 +6,6 @@
 
 pub mod protocol;
 
-pub use protocol::{FromWorker, HardwareReport, ToWorker};
+pub use protocol::{
+    Backend, BackendChoice, BenchmarkReport, FromWorker, HardwareReport, LoadStage, ModelReport, ModelVariant, ToWorker,
+};

@@ -282,7 +282,7 @@ fn best_peer(subtask: &Subtask, context: &Context, credits_left: u64) -> Option<
         return None;
     }
     let score = |p: &PeerCandidate| {
-        let karma = u64::from(p.accuracy_ppm) * 2 + u64::from(p.completion_ppm);
+        let karma = u64::from(p.accuracy(kind)) * 2 + u64::from(p.completion_ppm);
         if kind == TaskKind::Compute {
             karma / 1_000 * u64::from(p.capability.gflops_x10).max(1)
         } else {
@@ -305,7 +305,7 @@ fn best_peer(subtask: &Subtask, context: &Context, credits_left: u64) -> Option<
     let mut reason = format!(
         "handed to peer {}: {offer}, accuracy {} in {}, completion {}",
         best.label,
-        crate::karma::decimal(best.accuracy_ppm, 3),
+        crate::karma::decimal(best.accuracy(kind), 3),
         kind.name(),
         crate::karma::decimal(best.completion_ppm, 3)
     );

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::events::{Capability, Event, SignedEvent};
 use crate::identity::PeerId;
+use crate::router::TaskKind;
 
 /// An envelope older than this says nothing reliable about the device now (it is re-signed hourly).
 pub const ENVELOPE_FRESH_MS: u64 = 3 * 60 * 60 * 1000;
@@ -32,8 +33,8 @@ pub struct PeerCandidate {
     pub label: String,
     pub capability: Capability,
     pub signed_at_ms: u64,
-    /// Karma `accuracy.<kind>` in millionths.
-    pub accuracy_ppm: u32,
+    /// Karma `accuracy.<kind>` in millionths, per kind (absent: 0).
+    pub accuracy_ppm: BTreeMap<TaskKind, u32>,
     /// Karma `reliability.completion` in millionths.
     pub completion_ppm: u32,
     /// The peer's bid for this work, in credits, when it bid.
@@ -43,6 +44,10 @@ pub struct PeerCandidate {
 impl PeerCandidate {
     pub fn is_fresh(&self, now_ms: u64) -> bool {
         now_ms.saturating_sub(self.signed_at_ms) <= ENVELOPE_FRESH_MS
+    }
+
+    pub fn accuracy(&self, kind: TaskKind) -> u32 {
+        self.accuracy_ppm.get(&kind).copied().unwrap_or(0)
     }
 
     /// The device has a GPU that is not a software fallback.

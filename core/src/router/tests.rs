@@ -20,7 +20,7 @@ fn peer(seed: u8, policy: OwnerPolicy, gpu: bool, accuracy_ppm: u32) -> PeerCand
             policy,
         },
         signed_at_ms: 1_000,
-        accuracy_ppm,
+        accuracy_ppm: TaskKind::ALL.into_iter().map(|kind| (kind, accuracy_ppm)).collect(),
         completion_ppm: 900_000,
         bid_price: None,
     }

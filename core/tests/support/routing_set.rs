@@ -57,7 +57,7 @@ pub fn peers() -> Vec<PeerCandidate> {
             policy,
         },
         signed_at_ms: NOW_MS - 60_000,
-        accuracy_ppm: 600_000,
+        accuracy_ppm: TaskKind::ALL.into_iter().map(|kind| (kind, 600_000)).collect(),
         completion_ppm: 900_000,
         bid_price: None,
     };
