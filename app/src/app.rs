@@ -1,5 +1,6 @@
 //! The root component and the boot sequence of a tab: slot → IndexedDB → identity → genesis →
-//! event store → first render of identity and board → relay and peers. The worker starts alongside.
+//! event store → first render of identity and board → relay and peers. The coordinator (and its
+//! worker) starts alongside.
 //!
 //! Owns the order of start-up and the `Actions` handle components use to change the swarm.
 //! Never touches the network before the stored state is on screen; the one exception is a tab
@@ -16,13 +17,15 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::components::{
-    HardwarePanel, IdentityCard, JuryPanel, KarmaPanel, PeerList, StatusBar, TaskBoard, WalletCard,
+    HardwarePanel, IdentityCard, JuryPanel, KarmaPanel, ModelPanel, PeerList, Planner, SettingsPanel, StatusBar,
+    TaskBoard, WalletCard,
 };
 use crate::storage::{Storage, KEY_CHECKPOINT, KEY_EVENTS, KEY_SEED};
 use crate::swarm::{now_ms, Swarm, SwarmRef};
 use crate::timeline::TimelineItem;
 use crate::ui_state::Ui;
-use crate::{genesis, tab_slot, test_hooks, worker_client};
+use crate::coordinator::Coordinator;
+use crate::{genesis, tab_slot, test_hooks};
 
 /// Yjs client ids are 53-bit so that JavaScript peers can hold them.
 const REPLICA_MASK: u64 = (1 << 53) - 1;
@@ -43,6 +46,11 @@ impl Actions {
         })
     }
 
+    /// Peers that published a capability envelope, for placement (empty while starting up).
+    pub fn candidates(&self) -> Vec<amorph_core::router::PeerCandidate> {
+        self.swarm.with_value(|swarm| swarm.as_ref().map(|s| s.borrow().candidates()).unwrap_or_default())
+    }
+
     /// The signed timeline of `task`, in fold order (empty while starting up).
     pub fn timeline(&self, task: EventId) -> Vec<TimelineItem> {
         self.swarm.with_value(|swarm| swarm.as_ref().map(|s| s.borrow().timeline(&task)).unwrap_or_default())
@@ -56,9 +64,7 @@ pub fn App() -> impl IntoView {
     provide_context(ui);
     provide_context(actions);
     watch_online(ui);
-    let worker = StoredValue::new_local(worker_client::start(ui));
-    // Held by the component's owner for the page's life.
-    let _ = worker;
+    provide_context(Coordinator::start(ui, actions));
     leptos::task::spawn_local(boot(ui, actions));
 
     view! {
@@ -78,8 +84,11 @@ pub fn App() -> impl IntoView {
                 <TaskBoard />
                 <JuryPanel />
                 <KarmaPanel />
+                <Planner />
+                <ModelPanel />
                 <PeerList />
                 <HardwarePanel />
+                <SettingsPanel />
             </main>
         </div>
     }

@@ -2,6 +2,7 @@
 
 mod app;
 mod components;
+mod coordinator;
 mod genesis;
 mod relay_client;
 mod rtc;

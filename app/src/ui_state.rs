@@ -9,7 +9,8 @@ use std::sync::Arc;
 use amorph_core::economy::EconomyViews;
 use amorph_core::identity::PeerId;
 use amorph_core::wire::EventId;
-use amorph_worker::HardwareReport;
+use amorph_core::router::Power;
+use amorph_worker::{BenchmarkReport, HardwareReport, LoadStage, ModelReport};
 use leptos::prelude::*;
 
 use crate::relay_client::RelayState;
@@ -58,6 +59,37 @@ impl WorkerState {
     }
 }
 
+/// The coordinator model as the worker reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ModelState {
+    /// Not asked for yet (it is a download of tens of megabytes).
+    Absent,
+    Loading { stage: LoadStage, loaded: u64, total: u64 },
+    Ready(ModelReport),
+    Failed(String),
+}
+
+impl ModelState {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ModelState::Absent => "absent",
+            ModelState::Loading { .. } => "loading",
+            ModelState::Ready(_) => "ready",
+            ModelState::Failed(_) => "failed",
+        }
+    }
+}
+
+/// What the main thread reads about the device (the battery API exists only there).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Conditions {
+    pub power: Power,
+    /// Percent, when the browser says.
+    pub battery_percent: Option<u8>,
+    /// `navigator.connection.effectiveType`.
+    pub connection: Option<String>,
+}
+
 #[derive(Clone, Copy)]
 pub struct Ui {
     pub slot: RwSignal<Option<u32>>,
@@ -79,6 +111,10 @@ pub struct Ui {
     pub store: RwSignal<StoreStatus>,
     pub worker: RwSignal<WorkerState>,
     pub hardware: RwSignal<Option<HardwareReport>>,
+    pub model: RwSignal<ModelState>,
+    /// The self-benchmark's figures, once run on the loaded model.
+    pub benchmark: RwSignal<Option<BenchmarkReport>>,
+    pub conditions: RwSignal<Conditions>,
     /// Something the user must know (storage failed, identity unreadable…).
     pub problem: RwSignal<Option<String>>,
 }
@@ -99,6 +135,9 @@ impl Ui {
             store: RwSignal::new(StoreStatus::default()),
             worker: RwSignal::new(WorkerState::Starting),
             hardware: RwSignal::new(None),
+            model: RwSignal::new(ModelState::Absent),
+            benchmark: RwSignal::new(None),
+            conditions: RwSignal::new(Conditions::default()),
             problem: RwSignal::new(None),
         }
     }

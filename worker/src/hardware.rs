@@ -1,7 +1,8 @@
-//! Hardware probe: cores, device memory and WebGPU adapter, read from the worker's `navigator`.
+//! Hardware probe: cores, device memory, connection type, and the WebGPU adapter with its limits,
+//! read from the worker's `navigator`.
 //!
-//! Owns feature detection only; never runs a benchmark or allocates GPU memory (a later issue
-//! adds the self-benchmark). Uses `js_sys::Reflect` so no unstable web-sys WebGPU API is needed.
+//! Owns feature detection only; never runs a benchmark (see `engine`) or allocates GPU memory.
+//! Uses `js_sys::Reflect` so no unstable web-sys WebGPU API is needed.
 
 use amorph_worker::protocol::HardwareReport;
 use js_sys::{Array, Function, Promise, Reflect};
@@ -17,19 +18,24 @@ pub async fn probe() -> HardwareReport {
     let navigator = get(&js_sys::global(), "navigator");
     report.cores = get(&navigator, "hardwareConcurrency").as_f64().map(|c| c.max(0.0) as u32).unwrap_or(0);
     report.device_memory_gb = get(&navigator, "deviceMemory").as_f64();
-    match adapter_name(&navigator).await {
-        Ok((name, fallback)) => {
+    report.connection = get(&get(&navigator, "connection"), "effectiveType").as_string();
+    match adapter(&navigator).await {
+        Ok(adapter) => {
             report.webgpu = true;
-            report.adapter = Some(name);
-            report.fallback_adapter = fallback;
+            report.fallback_adapter = adapter_is_fallback(&adapter);
+            report.adapter = Some(adapter_name(&adapter));
+            let limits = get(&adapter, "limits");
+            let limit = |key: &str| get(&limits, key).as_f64().map(|v| v.max(0.0) as u64);
+            report.max_buffer_bytes = limit("maxBufferSize");
+            report.max_workgroup_storage_bytes = limit("maxComputeWorkgroupStorageSize");
         }
         Err(note) => report.webgpu_note = Some(note),
     }
     report
 }
 
-/// Asks for a WebGPU adapter; returns a readable name and whether it is a software fallback.
-async fn adapter_name(navigator: &JsValue) -> Result<(String, bool), String> {
+/// Asks for a WebGPU adapter.
+async fn adapter(navigator: &JsValue) -> Result<JsValue, String> {
     let gpu = get(navigator, "gpu");
     if gpu.is_undefined() || gpu.is_null() {
         return Err("navigator.gpu is missing: this browser has WebGPU turned off or lacks it".into());
@@ -49,20 +55,28 @@ async fn adapter_name(navigator: &JsValue) -> Result<(String, bool), String> {
     if adapter.is_null() || adapter.is_undefined() {
         return Err("WebGPU is present but no adapter is available".into());
     }
-    let info = get(&adapter, "info");
+    Ok(adapter)
+}
+
+/// A readable name from `adapter.info` (description, else vendor, architecture and device).
+fn adapter_name(adapter: &JsValue) -> String {
+    let info = get(adapter, "info");
     let text = |key: &str| get(&info, key).as_string().filter(|s| !s.trim().is_empty());
-    let name = text("description")
+    text("description")
         .or_else(|| {
             let parts: Vec<String> =
                 [text("vendor"), text("architecture"), text("device")].into_iter().flatten().collect();
             (!parts.is_empty()).then(|| parts.join(" "))
         })
-        .unwrap_or_else(|| "unnamed adapter".to_string());
-    let fallback = get(&info, "isFallbackAdapter")
+        .unwrap_or_else(|| "unnamed adapter".to_string())
+}
+
+/// A software fallback adapter (SwiftShader in headless Chromium).
+fn adapter_is_fallback(adapter: &JsValue) -> bool {
+    get(&get(adapter, "info"), "isFallbackAdapter")
         .as_bool()
-        .or_else(|| get(&adapter, "isFallbackAdapter").as_bool())
-        .unwrap_or(false);
-    Ok((name, fallback))
+        .or_else(|| get(adapter, "isFallbackAdapter").as_bool())
+        .unwrap_or(false)
 }
 
 /// A promise that resolves to `TIMED_OUT` after `ms` milliseconds.

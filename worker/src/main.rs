@@ -1,8 +1,11 @@
 //! The worker runtime: listens for `ToWorker` requests and answers with `FromWorker` reports.
 //!
-//! Owns everything that runs on the worker thread. Today: ping/pong and the hardware probe; a
-//! later issue adds model loading and inference here. Never touches the identity or the network.
+//! Owns everything that runs on the worker thread: ping/pong, the hardware probe, and the model
+//! (loading, embeddings, self-benchmark). Never touches the identity or the swarm; its only
+//! network use is fetching the model's files from the page's own origin.
 
+mod engine;
+mod fetcher;
 mod hardware;
 
 use amorph_worker::protocol::{FromWorker, ToWorker};
@@ -38,6 +41,20 @@ fn handle(scope: DedicatedWorkerGlobalScope, request: ToWorker) {
         ToWorker::ProbeHardware => wasm_bindgen_futures::spawn_local(async move {
             let report = hardware::probe().await;
             post(&scope, &FromWorker::Hardware(report));
+        }),
+        ToWorker::LoadModel { variant, backend } => wasm_bindgen_futures::spawn_local(async move {
+            engine::load(variant, backend, &|message| post(&scope, &message)).await;
+        }),
+        ToWorker::Embed { id, texts } => wasm_bindgen_futures::spawn_local(async move {
+            let answer = match engine::embed(&texts).await {
+                Ok((vectors, ms)) => FromWorker::Embeddings { id, vectors, ms },
+                Err(message) => FromWorker::EmbedFailed { id, message },
+            };
+            post(&scope, &answer);
+        }),
+        ToWorker::Benchmark { id } => wasm_bindgen_futures::spawn_local(async move {
+            let report = engine::benchmark().await;
+            post(&scope, &FromWorker::Benchmark { id, report });
         }),
     }
 }

@@ -1,6 +1,9 @@
-//! This device: what the worker reports (cores, memory, WebGPU adapter) and the worker's state.
+//! This device: what the worker reports (cores, memory, WebGPU adapter and limits), what the main
+//! thread reads (battery, connection), the self-benchmark, and the worker's state.
 
 use leptos::prelude::*;
+
+use amorph_core::router::Power;
 
 use crate::ui_state::{Ui, WorkerState};
 
@@ -52,6 +55,42 @@ pub fn HardwarePanel() -> impl IntoView {
                                     None => "none".into(),
                                 })
                                 .unwrap_or("…".into())
+                        }}
+                    </dd>
+                </div>
+                <div>
+                    <dt>"GPU max buffer"</dt>
+                    <dd data-testid="hw-max-buffer">
+                        {move || hw().map(|h| h.max_buffer_bytes.map(|b| format!("{} MiB", b / (1024 * 1024))).unwrap_or("none".into())).unwrap_or("…".into())}
+                    </dd>
+                </div>
+                <div>
+                    <dt>"Power"</dt>
+                    <dd data-testid="hw-power">
+                        {move || {
+                            let c = ui.conditions.get();
+                            let level = c.battery_percent.map(|p| format!(", {p}%")).unwrap_or_default();
+                            match c.power {
+                                Power::Unknown => "unknown (no battery reported)".to_string(),
+                                Power::Charging => format!("charging{level}"),
+                                Power::OnBattery => format!("on battery{level}"),
+                            }
+                        }}
+                    </dd>
+                </div>
+                <div>
+                    <dt>"Connection"</dt>
+                    <dd data-testid="hw-connection">{move || ui.conditions.get().connection.unwrap_or("unknown".into())}</dd>
+                </div>
+                <div>
+                    <dt>"Self-benchmark"</dt>
+                    <dd data-testid="hw-benchmark">
+                        {move || match ui.benchmark.get() {
+                            Some(b) => format!(
+                                "{:.1} embeddings/s (batch 1), {:.1}/s (batch 16), {:.2} GFLOP/s matmul on {}",
+                                b.embeddings_per_s_batch1, b.embeddings_per_s_batch16, b.matmul_gflops, b.backend.name()
+                            ),
+                            None => "runs once the model is loaded".to_string(),
                         }}
                     </dd>
                 </div>

@@ -19,6 +19,7 @@ use amorph_core::events::{Event, Heartbeat, Settle, SignedEvent};
 use amorph_core::identity::{Identity, PeerId};
 use amorph_core::karma::HEARTBEAT_INTERVAL_MS;
 use amorph_core::market::TaskState;
+use amorph_core::router::{latest_envelopes, PeerCandidate, TaskKind};
 use amorph_core::signal::{ClientMessage, SignalPayload};
 use amorph_core::store::{adversary, EventStore};
 use amorph_core::wire::EventId;
@@ -335,6 +336,28 @@ impl Swarm {
         };
         let ignored = economy.ignored(&event.author())?;
         (ignored.last_event == Some(event.id)).then(|| ignored.last_reason.clone())
+    }
+
+    /// Every other peer that published a capability envelope, as the router's placement
+    /// candidates: its newest envelope and its karma now.
+    pub fn candidates(&self) -> Vec<PeerCandidate> {
+        let (karma, now) = (self.economy.karma(), now_ms());
+        latest_envelopes(self.store.events())
+            .into_iter()
+            .filter(|(peer, _)| *peer != self.me)
+            .map(|(peer, (signed_at_ms, capability))| PeerCandidate {
+                peer,
+                label: peer.short(),
+                capability,
+                signed_at_ms,
+                accuracy_ppm: TaskKind::ALL
+                    .into_iter()
+                    .map(|kind| (kind, karma.value(&peer, &format!("accuracy.{}", kind.name()), now)))
+                    .collect(),
+                completion_ppm: karma.value(&peer, "reliability.completion", now),
+                bid_price: None,
+            })
+            .collect()
     }
 
     /// The signed timeline of `task` (see `market::Task::timeline`).

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use crate::identity::{verify_each, Identity, PeerId, SignatureCheck};
 use crate::wire::{Envelope, EventId, WireError};
 
-pub use capability::Capability;
+pub use capability::{Capability, MAX_ADAPTER_CHARS, MAX_LABEL_CHARS};
 pub use swarm::{Compacted, DataAccessClaim, FeeSplit, Genesis, Grant, Heartbeat, Transfer, BASIS_POINTS};
 pub use task::{
     result_hash, Award, Bid, Decision, Delegation, Dispute, JuryVote, KarmaMin, Requirements, ResultRejected,
