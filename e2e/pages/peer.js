@@ -10,6 +10,9 @@ const { KarmaPanel } = require('./karma-panel');
 const { Wallet } = require('./wallet');
 const { HardwarePanel } = require('./hardware-panel');
 const { TestHooks } = require('./test-hooks');
+const { ModelPanel } = require('./model-panel');
+const { Planner } = require('./planner');
+const { Settings } = require('./settings');
 const { tid, texts } = require('./dom');
 const { eventually, UI_TIMEOUT_MS, RECONNECT_TIMEOUT_MS } = require('../lib/wait');
 
@@ -28,6 +31,9 @@ class Peer {
     this.wallet = new Wallet(this.page, this.name);
     this.hardware = new HardwarePanel(this.page, this.name);
     this.hooks = new TestHooks(this.page, this.name);
+    this.model = new ModelPanel(this.page, this.name);
+    this.planner = new Planner(this.page, this.name);
+    this.settings = new Settings(this.page, this.name);
     this._did = null;
   }
 
