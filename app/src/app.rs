@@ -20,11 +20,11 @@ use crate::components::{
     HardwarePanel, IdentityCard, JuryPanel, KarmaPanel, ModelPanel, PeerList, Planner, SettingsPanel, StatusBar,
     TaskBoard, WalletCard,
 };
+use crate::coordinator::Coordinator;
 use crate::storage::{Storage, KEY_CHECKPOINT, KEY_EVENTS, KEY_SEED};
 use crate::swarm::{now_ms, Swarm, SwarmRef};
 use crate::timeline::TimelineItem;
 use crate::ui_state::Ui;
-use crate::coordinator::Coordinator;
 use crate::{genesis, tab_slot, test_hooks};
 
 /// Yjs client ids are 53-bit so that JavaScript peers can hold them.

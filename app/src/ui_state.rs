@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use amorph_core::economy::EconomyViews;
 use amorph_core::identity::PeerId;
-use amorph_core::wire::EventId;
 use amorph_core::router::Power;
+use amorph_core::wire::EventId;
 use amorph_worker::{BenchmarkReport, HardwareReport, LoadStage, ModelReport};
 use leptos::prelude::*;
 
@@ -64,7 +64,11 @@ impl WorkerState {
 pub enum ModelState {
     /// Not asked for yet (it is a download of tens of megabytes).
     Absent,
-    Loading { stage: LoadStage, loaded: u64, total: u64 },
+    Loading {
+        stage: LoadStage,
+        loaded: u64,
+        total: u64,
+    },
     Ready(ModelReport),
     Failed(String),
 }

@@ -123,7 +123,9 @@ impl WorkerLink {
                 ui.hardware.set(Some(report));
                 ui.worker.set(WorkerState::Ready);
             }
-            FromWorker::ModelProgress { stage, loaded, total } => ui.model.set(ModelState::Loading { stage, loaded, total }),
+            FromWorker::ModelProgress { stage, loaded, total } => {
+                ui.model.set(ModelState::Loading { stage, loaded, total })
+            }
             FromWorker::ModelReady(report) => ui.model.set(ModelState::Ready(report)),
             FromWorker::ModelFailed { message } => ui.model.set(ModelState::Failed(message)),
             FromWorker::Embeddings { id, vectors, .. } => self.answer_embed(id, Ok(vectors)),
@@ -145,7 +147,8 @@ impl WorkerLink {
 
     /// An uncaught error in the worker: stop it, fail what it owed, say so.
     fn crashed(&self, detail: String) {
-        let why = if detail.is_empty() { "the worker crashed".to_string() } else { format!("the worker crashed: {detail}") };
+        let why =
+            if detail.is_empty() { "the worker crashed".to_string() } else { format!("the worker crashed: {detail}") };
         let mut state = self.state.borrow_mut();
         if let Some(worker) = state.worker.take() {
             worker.terminate();

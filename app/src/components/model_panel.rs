@@ -86,7 +86,9 @@ fn progress(stage: LoadStage, loaded: u64, total: u64) -> (String, Option<f64>, 
     let mb = |bytes: u64| bytes as f64 / 1e6;
     let bar = (total > 0).then(|| loaded.min(total) as f64);
     match stage {
-        LoadStage::Fetching if total > 0 => (format!("Fetching {:.1} of {:.1} MB", mb(loaded), mb(total)), bar, total as f64),
+        LoadStage::Fetching if total > 0 => {
+            (format!("Fetching {:.1} of {:.1} MB", mb(loaded), mb(total)), bar, total as f64)
+        }
         LoadStage::Fetching => ("Fetching…".into(), None, 1.0),
         LoadStage::ReadingCache => (format!("Reading {:.1} MB from the cache", mb(total)), bar, total.max(1) as f64),
         LoadStage::Verifying => ("Verifying checksums…".into(), None, 1.0),

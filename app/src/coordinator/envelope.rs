@@ -60,7 +60,12 @@ fn current(ui: Ui, settings: &Settings) -> Option<Capability> {
         power: conditions.power,
         // Tens of percent: an envelope per percent of battery would be noise.
         battery_percent: conditions.battery_percent.map_or(u8::MAX, |p| p / 10 * 10),
-        connection: conditions.connection.unwrap_or_default().chars().take(amorph_core::events::MAX_LABEL_CHARS).collect(),
+        connection: conditions
+            .connection
+            .unwrap_or_default()
+            .chars()
+            .take(amorph_core::events::MAX_LABEL_CHARS)
+            .collect(),
         policy: settings.policy.clone(),
     })
 }

@@ -39,11 +39,16 @@ impl Settings {
             return (Settings::default(), None);
         };
         if text.len() > MAX_STORED_BYTES {
-            return (Settings::default(), Some("the stored settings are too large to be real; defaults are used".into()));
+            return (
+                Settings::default(),
+                Some("the stored settings are too large to be real; defaults are used".into()),
+            );
         }
         match serde_json::from_str::<Settings>(&text).map_err(|e| e.to_string()).and_then(|s| s.check().map(|_| s)) {
             Ok(settings) => (settings, None),
-            Err(why) => (Settings::default(), Some(format!("the stored settings are unreadable ({why}); defaults are used"))),
+            Err(why) => {
+                (Settings::default(), Some(format!("the stored settings are unreadable ({why}); defaults are used")))
+            }
         }
     }
 

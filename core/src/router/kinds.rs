@@ -298,7 +298,7 @@ impl KindClassifier {
                 .map(|(_, text, e)| (cosine(embedding, e), *text))
                 .collect();
             scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-            let votes = scored.len().min(VOTES).max(1);
+            let votes = scored.len().clamp(1, VOTES);
             let score = scored.iter().take(votes).map(|(s, _)| s).sum::<f32>() / votes as f32;
             let Some(&(nearest, text)) = scored.first() else { continue };
             if best.is_none_or(|(_, b, _, _)| score > b) {

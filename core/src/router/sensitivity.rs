@@ -237,7 +237,7 @@ fn luhn(digits: &[u32]) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// Two capital letters, two check digits, then 11 to 30 letters or digits, passing the mod-97
