@@ -9,4 +9,21 @@ mod error;
 mod file;
 pub mod quantize;
 
+#[cfg(feature = "model")]
+mod bert;
+#[cfg(feature = "model")]
+mod embedder;
+#[cfg(feature = "model")]
+mod layer;
+#[cfg(feature = "model")]
+mod pooling;
+#[cfg(feature = "model")]
+mod tokenizer;
+#[cfg(feature = "model")]
+mod weights;
+
+#[cfg(feature = "model")]
+pub use embedder::{Embedder, DIMENSIONS, MAX_BATCH, MAX_TEXT_BYTES};
 pub use error::ModelError;
+#[cfg(feature = "model")]
+pub use tokenizer::MAX_TOKENS;
