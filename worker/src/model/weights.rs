@@ -5,7 +5,7 @@
 //! its scales), all values finite. Every failure is a [`ModelError`]; no input bytes make it panic.
 
 use super::file::{f32_values, open};
-use super::quantize::{dequantize, SCALE_SUFFIX};
+use super::quantize::{dequantize, scale_shape, SCALE_SUFFIX};
 use super::ModelError;
 use burn::tensor::{Device, Tensor, TensorData};
 use safetensors::{Dtype, SafeTensors};
@@ -59,8 +59,10 @@ impl<'a> Weights<'a> {
         }
         let values = match (view.dtype(), shape) {
             (Dtype::F32, _) => f32_values(view.data()),
-            (Dtype::I8, &[rows, _]) => {
-                dequantize(view.data(), &self.values(&format!("{name}{SCALE_SUFFIX}"), &[rows])?)
+            (Dtype::I8, &[rows, cols]) => {
+                let scale_shape = scale_shape(rows, cols);
+                let scales = self.values(&format!("{name}{SCALE_SUFFIX}"), &scale_shape)?;
+                dequantize(view.data(), &scales, cols / scale_shape[1])
             }
             (other, _) => return Err(ModelError::WrongDtype { name: name.to_string(), found: format!("{other:?}") }),
         };
