@@ -26,6 +26,7 @@ scenario('coordinator plans a request', (swarm) => {
 
   swarm.step('without the model, a plan is read by keyword rules and private data stays on the device', async () => {
     [a] = await swarm.join('A');
+    await a.did();
     assert.equal(await a.model.state(), 'absent');
     const plan = await a.planner.plan('Summarize my medical records from the clinic, then translate the summary into German');
     assert.ok(!plan.error, `the plan failed: ${plan.error}`);
@@ -79,7 +80,7 @@ scenario('coordinator plans a request', (swarm) => {
     assert.ok(await a.planner.isPlanning(), 'the click was only handled once the worker had finished');
     const plan = await a.planner.waitForOutcome();
     assert.equal(plan.steps.length, 12);
-    assert.ok(plan.steps.every((s) => s.kind === 'summarize'), JSON.stringify(plan.steps.map((s) => s.kindReason)));
+    assert.ok(plan.steps.every((s) => /similar to/.test(s.kindReason)), 'every part must be read by the model');
   });
 
   swarm.step('after a reload the model loads again by itself, from the cache', async () => {

@@ -35,6 +35,7 @@ scenario('coordinator survives bad input', (swarm) => {
 
   swarm.step('an empty request and a 100 KB request are refused with a reason', async () => {
     [a] = await swarm.join('A');
+    await a.did();
     assert.match((await a.planner.plan('   ')).error, /the request is empty/);
     const huge = (await a.planner.plan('Summarize this. '.repeat(6_400))).error;
     assert.match(huge, /the request is 102400 bytes; at most 16384 bytes \(16 KiB\) can be planned/);

@@ -40,7 +40,11 @@ pub async fn load(variant: ModelVariant, choice: BackendChoice, post: &dyn Fn(Fr
     }
 }
 
-async fn try_load(variant: ModelVariant, choice: BackendChoice, post: &dyn Fn(FromWorker)) -> Result<ModelReport, String> {
+async fn try_load(
+    variant: ModelVariant,
+    choice: BackendChoice,
+    post: &dyn Fn(FromWorker),
+) -> Result<ModelReport, String> {
     let started = now_ms();
     let manifest = fetcher::manifest().await?;
     let weights_name = match variant {
@@ -166,7 +170,12 @@ async fn matmul_gflops(device: &Device) -> Result<f64, String> {
 pub fn now_ms() -> f64 {
     let performance = js_sys::Reflect::get(&js_sys::global(), &"performance".into()).ok();
     performance
-        .and_then(|p| js_sys::Reflect::get(&p, &"now".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok()).and_then(|f| f.call0(&p).ok()))
+        .and_then(|p| {
+            js_sys::Reflect::get(&p, &"now".into())
+                .ok()
+                .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+                .and_then(|f| f.call0(&p).ok())
+        })
         .and_then(|v| v.as_f64())
         .unwrap_or_else(js_sys::Date::now)
 }

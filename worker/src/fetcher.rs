@@ -69,7 +69,11 @@ pub async fn file(file: &ManifestFile, progress: &dyn Fn(FromWorker)) -> Result<
     let cache = open_cache().await;
     if let Some(cache) = &cache {
         if let Some(bytes) = cached(cache, &key).await {
-            progress(FromWorker::ModelProgress { stage: LoadStage::ReadingCache, loaded: bytes.len() as u64, total: file.bytes });
+            progress(FromWorker::ModelProgress {
+                stage: LoadStage::ReadingCache,
+                loaded: bytes.len() as u64,
+                total: file.bytes,
+            });
             progress(FromWorker::ModelProgress { stage: LoadStage::Verifying, loaded: 0, total: file.bytes });
             if check(file, &bytes).is_ok() {
                 return Ok(Fetched { bytes, from_cache: true });
@@ -83,10 +87,8 @@ pub async fn file(file: &ManifestFile, progress: &dyn Fn(FromWorker)) -> Result<
     check(file, &bytes)?;
     if let Some(cache) = &cache {
         if let Ok(response) = Response::new_with_opt_u8_array(Some(&mut bytes)) {
-            if let Ok(stored) = cache.put_with_str(&key, &response) {
-                // A full cache only costs the next load a download.
-                let _ = JsFuture::from(stored).await;
-            }
+            // A full cache only costs the next load a download.
+            let _ = JsFuture::from(cache.put_with_str(&key, &response)).await;
         }
     }
     Ok(Fetched { bytes, from_cache: false })
@@ -155,12 +157,17 @@ async fn download(url: &str, file: &ManifestFile, progress: &dyn Fn(FromWorker))
         if Reflect::get(&chunk, &"done".into()).ok().and_then(|d| d.as_bool()).unwrap_or(true) {
             break;
         }
-        let value: Uint8Array =
-            Reflect::get(&chunk, &"value".into()).map_err(|e| fail(describe(e)))?.dyn_into().map_err(|_| fail("a chunk is not bytes".into()))?;
+        let value: Uint8Array = Reflect::get(&chunk, &"value".into())
+            .map_err(|e| fail(describe(e)))?
+            .dyn_into()
+            .map_err(|_| fail("a chunk is not bytes".into()))?;
         bytes.extend_from_slice(&value.to_vec());
         if bytes.len() as u64 > file.bytes {
             let _ = reader.cancel();
-            return Err(format!("{} is larger than the {} bytes the manifest lists: not the published model", file.name, file.bytes));
+            return Err(format!(
+                "{} is larger than the {} bytes the manifest lists: not the published model",
+                file.name, file.bytes
+            ));
         }
         if bytes.len() as u64 - reported >= PROGRESS_STEP_BYTES {
             reported = bytes.len() as u64;
