@@ -9,6 +9,8 @@ scripts/setup.sh --test
 say "Rust unit, property and scenario tests"
 cargo test -p amorph-core -p amorph-relay
 cargo test -p amorph-worker --no-default-features
+say "the coordinator model natively: parity with the reference, bad input, routing on the labelled set"
+cargo test --release -p amorph-worker --no-default-features --features model
 say "core in the browser (wasm32, wasm-bindgen-test in headless Chromium)"
 CHROMEDRIVER=/usr/bin/chromedriver cargo test -p amorph-core --target wasm32-unknown-unknown --test portable
 scripts/build.sh

@@ -113,8 +113,10 @@ impl Coordinator {
         if let Some(classifier) = cached {
             return Ok(classifier);
         }
-        let texts = KindClassifier::example_texts().into_iter().map(String::from).collect();
-        let embeddings = worker.embed(texts).await?;
+        let mut embeddings = Vec::new();
+        for chunk in KindClassifier::example_texts().chunks(amorph_worker::protocol::MAX_EMBED_BATCH) {
+            embeddings.extend(worker.embed(chunk.iter().map(|t| t.to_string()).collect()).await?);
+        }
         let classifier =
             Rc::new(KindClassifier::new(embeddings).ok_or("the model's embeddings do not match the kind examples")?);
         self.with(|inner| inner.classifier.replace(Some(classifier.clone())));
@@ -159,7 +161,7 @@ impl Coordinator {
             .iter()
             .zip(vectors)
             .map(|(part, vector)| {
-                let guess = classifier.classify(&vector).ok_or("an embedding has the wrong size")?;
+                let guess = classifier.classify(part, &vector).ok_or("an embedding has the wrong size")?;
                 Ok((part.clone(), guess))
             })
             .collect()
