@@ -24,7 +24,7 @@ pub fn ModelPanel() -> impl IntoView {
     view! {
         <section class="card model-card" aria-labelledby="model-heading" data-testid="model-panel" data-state=move || ui.model.get().as_str()>
             <h2 id="model-heading">"Coordinator model"</h2>
-            <p class="small muted">"all-MiniLM-L6-v2, 8-bit weights (23 MB), runs in a web worker on this device. It reads each part of a request to choose where it goes; nothing you type leaves this tab to do that."</p>
+            <p class="small muted">"all-MiniLM-L6-v2, 8-bit weights (26 MB), runs in a web worker on this device. It reads each part of a request to choose where it goes; nothing you type leaves this tab to do that."</p>
             {move || match ui.model.get() {
                 ModelState::Absent => view! { <p data-testid="model-status">"Not loaded. Plans use keyword rules until it is."</p> }.into_any(),
                 ModelState::Loading { stage, loaded, total } => {
