@@ -1,21 +1,23 @@
 //! One task on the board: its terms, where it stands, and only the actions the rules allow me now
 //! (bid or claim with the stake it needs, award a bid, submit, accept or reject, dispute, vote as
-//! a juror, cancel).
+//! a juror, cancel). Bidding and claiming first pass the owner's policy (kinds, data class, power).
 //! A gated task I do not qualify for shows the unmet gate instead of a claim button. The signed
 //! timeline, delegation chain and jury sit in the card's details (`TaskDetail`).
 
 use amorph_core::events::Verification;
 use amorph_core::events::{
-    Award, Bid, Decision, Dispute, Event, JuryVote, ResultRejected, ResultSubmitted, TaskClaimed, TaskRef,
+    Award, Bid, Decision, Dispute, Event, JuryVote, ResultRejected, ResultSubmitted, TaskClaimed, TaskPosted, TaskRef,
 };
 use amorph_core::identity::PeerId;
 use amorph_core::karma::decimal;
 use amorph_core::market::{Task, TaskState};
+use amorph_core::router::{detect, OwnerPolicy, Power, TaskKind};
 use leptos::prelude::*;
 
 use super::task_detail::TaskDetail;
 use super::Did;
 use crate::app::Actions;
+use crate::coordinator::Coordinator;
 use crate::ui_state::Ui;
 
 /// What I may do with a task right now.
@@ -56,6 +58,18 @@ fn role(task: &Task, me: PeerId, gate: Option<String>, min_stake: u64) -> Role {
     }
 }
 
+/// Why the owner's policy keeps this device from a task: its kind (when the domain names one), the
+/// class of data its text holds, or the power source.
+fn policy_refusal(policy: &OwnerPolicy, terms: &TaskPosted, power: Power) -> Option<String> {
+    let class = detect(&format!("{}\n{}", terms.title, terms.description)).class;
+    // A domain that names no kind of work is judged by the data class and the power rule alone.
+    let kind = TaskKind::from_name(&terms.domain).or_else(|| policy.kinds.first().copied());
+    match kind {
+        Some(kind) => policy.permits(kind, class, power).err(),
+        None => Some("your policy accepts no kind of work".into()),
+    }
+}
+
 #[component]
 pub fn TaskCard(task: Task) -> impl IntoView {
     let ui = expect_context::<Ui>();
@@ -76,9 +90,23 @@ pub fn TaskCard(task: Task) -> impl IntoView {
         });
         Some(role(&shown, me, gate, min_stake))
     };
-    let run = move |event: Event| match actions.publish(event) {
-        Ok(_) => error.set(None),
-        Err(message) => error.set(Some(format!("Could not do that: {message}"))),
+    let coordinator = expect_context::<Coordinator>();
+    let terms = StoredValue::new(task.terms.clone());
+    let run = move |event: Event| {
+        // The owner's policy is enforced here, before this device bids on or takes on work.
+        if matches!(event, Event::Bid(_) | Event::TaskClaimed(_)) {
+            let power = ui.conditions.get_untracked().power;
+            let refusal =
+                terms.with_value(|t| coordinator.settings.with_untracked(|s| policy_refusal(&s.policy, t, power)));
+            if let Some(why) = refusal {
+                error.set(Some(format!("Not taken on: {why} (Settings).")));
+                return;
+            }
+        }
+        match actions.publish(event) {
+            Ok(_) => error.set(None),
+            Err(message) => error.set(Some(format!("Could not do that: {message}"))),
+        }
     };
     let reason = move || reason_text.get_untracked().trim().to_string();
     let claim = move |stake| run(Event::TaskClaimed(TaskClaimed { task: id, stake }));
