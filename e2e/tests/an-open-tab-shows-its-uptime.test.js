@@ -8,7 +8,8 @@ const { scenario } = require('../lib/swarm');
 const { eventually } = require('../lib/wait');
 const { waitForFullMesh } = require('../lib/story');
 
-// EMA with α = 0.1 from 0 after one heartbeat.
+// EMA with α = 0.1 from 0 after exactly one heartbeat (two would show 0.190). The event count is no
+// measure: capability envelopes of both tabs arrive in the same minute.
 const UPTIME_AFTER_ONE_HEARTBEAT = '0.100';
 const MINUTE_MS = 60_000;
 
@@ -24,7 +25,6 @@ scenario('an open tab shows its uptime', (swarm) => {
   });
 
   swarm.step("a minute later A has signed a heartbeat and both pages show A's uptime", async () => {
-    const before = await a.board.eventCount();
     await a.page.clock.fastForward(MINUTE_MS + 1_000);
     const aDid = await a.did();
     for (const p of [a, b]) {
@@ -33,6 +33,5 @@ scenario('an open tab shows its uptime', (swarm) => {
         assert.equal(chart['reliability.uptime'], UPTIME_AFTER_ONE_HEARTBEAT);
       });
     }
-    assert.equal(await a.board.eventCount(), before + 1, 'A signed other than one heartbeat');
   });
 });
