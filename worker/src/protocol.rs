@@ -38,6 +38,7 @@ pub enum ToWorker {
 pub enum ModelVariant {
     /// 8-bit weights (a quarter of the download), computed in f32.
     Int8,
+    #[serde(rename = "f32")]
     Float32,
 }
 
@@ -48,6 +49,7 @@ pub enum BackendChoice {
     /// WebGPU when an adapter exists, the CPU otherwise.
     Auto,
     Cpu,
+    #[serde(rename = "webgpu")]
     WebGpu,
 }
 
@@ -56,6 +58,7 @@ pub enum BackendChoice {
 #[serde(rename_all = "snake_case")]
 pub enum Backend {
     Cpu,
+    #[serde(rename = "webgpu")]
     WebGpu,
 }
 
@@ -230,6 +233,8 @@ mod tests {
         });
         let load = ToWorker::LoadModel { variant: ModelVariant::Int8, backend: BackendChoice::Auto };
         assert_eq!(load.to_json(), r#"{"type":"load_model","variant":"int8","backend":"auto"}"#);
+        let gpu = ToWorker::LoadModel { variant: ModelVariant::Float32, backend: BackendChoice::WebGpu };
+        assert_eq!(gpu.to_json(), r#"{"type":"load_model","variant":"f32","backend":"webgpu"}"#);
         assert_eq!(FromWorker::from_json(&report.to_json()), Ok(report));
     }
 
