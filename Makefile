@@ -9,4 +9,4 @@ test:
 	@scripts/test.sh
 
 bench:
-	@scripts/setup.sh --test && scripts/build.sh && cd e2e && npm run bench:propagation
+	@scripts/setup.sh --test && scripts/build.sh && cd e2e && npm run bench:propagation && npm run bench:embeddings

@@ -46,6 +46,7 @@ const path = require('node:path');
 const { launchBrowser } = require('../lib/browser');
 const { Relay } = require('../lib/relay');
 const { E2E_DIR, REPO_DIR, appDir } = require('../lib/paths');
+const { cosine } = require('../lib/model-worker');
 
 const COMMAND = 'cd e2e && npm run bench:embeddings';
 const ENGINES = ['burn-cpu', 'burn-webgpu', 'tjs-wasm', 'tjs-webgpu'];
@@ -460,17 +461,6 @@ function median(values) {
 }
 function sum(values) {
   return values.reduce((a, b) => a + b, 0);
-}
-function cosine(a, b) {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i += 1) {
-    dot += a[i] * b[i];
-    na += a[i] * a[i];
-    nb += b[i] * b[i];
-  }
-  return dot / Math.sqrt(na * nb);
 }
 /** Cosine of each sentence's two embeddings, over the sentences both sides have. */
 function cosineStats(as, bs) {
