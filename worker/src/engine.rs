@@ -89,6 +89,11 @@ async fn device(choice: BackendChoice) -> (Device, Backend, String) {
     }
     let options = Device::wgpu_options().graphics_api(burn::tensor::wgpu::WgpuBackend::WebGpu);
     match options.init_async().await {
+        Ok(device) if hardware.fallback_adapter => (
+            device,
+            Backend::WebGpu,
+            format!("WebGPU on {adapter}, as chosen: a software fallback, many times slower than the CPU"),
+        ),
         Ok(device) => (device, Backend::WebGpu, format!("WebGPU on {adapter}")),
         Err(e) => cpu(format!("WebGPU on {adapter} failed to start ({e}); running on the CPU")),
     }
