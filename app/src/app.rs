@@ -17,15 +17,15 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::components::{
-    HardwarePanel, IdentityCard, JuryPanel, KarmaPanel, ModelPanel, PeerList, Planner, SettingsPanel, StatusBar,
-    TaskBoard, WalletCard,
+    HardwarePanel, IdentityCard, InvitePanel, JuryPanel, KarmaPanel, ModelPanel, PeerList, Planner, SettingsPanel,
+    StatusBar, TaskBoard, WalletCard,
 };
 use crate::coordinator::Coordinator;
 use crate::storage::{Storage, KEY_CHECKPOINT, KEY_EVENTS, KEY_SEED};
 use crate::swarm::{now_ms, Swarm, SwarmRef};
 use crate::timeline::TimelineItem;
 use crate::ui_state::Ui;
-use crate::{genesis, tab_slot, test_hooks};
+use crate::{genesis, invitation, tab_slot, test_hooks};
 
 /// Yjs client ids are 53-bit so that JavaScript peers can hold them.
 const REPLICA_MASK: u64 = (1 << 53) - 1;
@@ -87,6 +87,7 @@ pub fn App() -> impl IntoView {
                 <Planner />
                 <ModelPanel />
                 <PeerList />
+                <InvitePanel />
                 <HardwarePanel />
                 <SettingsPanel />
             </main>
@@ -128,7 +129,12 @@ async fn boot(ui: Ui, actions: Actions) {
     Swarm::flush_when_hidden(&swarm);
     actions.swarm.set_value(Some(swarm.clone()));
     test_hooks::install_if_requested(&swarm);
-    Swarm::start_relay(&swarm);
+    let (arrival, invite) = invitation::arrival(&genesis).unzip();
+    let invite = invite.flatten();
+    let relays = invitation::relays(invite.as_ref());
+    ui.arrival.set(arrival);
+    ui.relays.set(relays.clone());
+    Swarm::start_relay(&swarm, relays, invite.map(|i| i.from));
     Swarm::start_heartbeats(&swarm);
 }
 

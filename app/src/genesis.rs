@@ -82,13 +82,13 @@ pub fn admit(bytes: &[u8]) -> Result<SignedEvent, GenesisError> {
     Ok(event)
 }
 
-/// `GET /genesis` from this page's origin, admitted. Never served from the HTTP cache.
-pub async fn fetch_from_relay() -> Result<SignedEvent, GenesisError> {
+/// `GET` the genesis at `address` (this page's `/genesis`, or another relay's), admitted. Never served from the HTTP cache.
+pub async fn fetch_from_relay(address: &str) -> Result<SignedEvent, GenesisError> {
     let unreachable = |e: JsValue| GenesisError::Unreachable(js_message(&e));
     let window = web_sys::window().ok_or_else(|| GenesisError::Unreachable("no window".into()))?;
     let init = RequestInit::new();
     init.set_cache(RequestCache::NoStore);
-    let response = JsFuture::from(window.fetch_with_str_and_init(PATH, &init)).await.map_err(unreachable)?;
+    let response = JsFuture::from(window.fetch_with_str_and_init(address, &init)).await.map_err(unreachable)?;
     let response: Response = response.dyn_into().map_err(unreachable)?;
     if !response.ok() {
         return Err(GenesisError::Status(response.status()));
@@ -151,7 +151,7 @@ async fn load_stored(storage: Option<&Storage>, ui: Ui) -> Option<SignedEvent> {
 async fn fetch_with_retries(ui: Ui) -> SignedEvent {
     let mut wait = FIRST_RETRY_MS;
     loop {
-        match fetch_from_relay().await {
+        match fetch_from_relay(PATH).await {
             Ok(genesis) => {
                 ui.swarm_problem.set(None);
                 return genesis;

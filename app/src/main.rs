@@ -1,9 +1,11 @@
 //! amorph-app entry point: mounts the root component. Everything else lives in `app` and below.
 
 mod app;
+mod clipboard;
 mod components;
 mod coordinator;
 mod genesis;
+mod invitation;
 mod relay_client;
 mod rtc;
 mod storage;

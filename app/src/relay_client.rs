@@ -1,8 +1,9 @@
-//! Relay client: the WebSocket to `/signal` on this page's origin, the join handshake, and
-//! reconnection with backoff (1 s doubling to 5 s) for as long as the page lives.
+//! Relay client: the WebSocket to a relay's `/signal`, the join handshake, and reconnection with
+//! backoff (1 s doubling to 5 s) for as long as the page lives. Given several relays (an invite's,
+//! then this page's origin), it tries the next one after each connection that ends or fails.
 //!
-//! Before every connection it checks that the relay serves this tab's swarm (`GET /genesis`); a
-//! relay of another swarm is never joined, only reported. Owns the socket and its lifecycle.
+//! Before every connection it checks that the relay serves this tab's swarm (`GET /genesis` on the
+//! relay's host); a relay of another swarm is never joined, only reported. Owns the socket and its lifecycle.
 //! Knows nothing of WebRTC: it hands relay messages to its listener and sends what it is given.
 //! Binary frames are sync messages with the relay's archive; it passes them on without reading
 //! them. Data channels do not depend on it staying up.
@@ -40,6 +41,8 @@ pub enum RelayState {
 #[derive(Debug, Clone)]
 pub enum RelayEvent {
     State(RelayState),
+    /// The relay (its signal URL) the client is trying now.
+    Trying(String),
     /// Joined; these peers are worth connecting to.
     Welcome(Vec<PeerId>),
     Signal {
@@ -66,6 +69,17 @@ pub struct RelayClient {
     joined: Rc<Cell<bool>>,
 }
 
+/// The `GET /genesis` address of the relay whose signal URL is `signal` (same host, http or https).
+pub fn genesis_url(signal: &str) -> Option<String> {
+    let (scheme, rest) = match signal.split_once("://")? {
+        ("ws", rest) => ("http", rest),
+        ("wss", rest) => ("https", rest),
+        _ => return None,
+    };
+    let host = rest.split(['/', '?', '#']).next().filter(|host| !host.is_empty())?;
+    Some(format!("{scheme}://{host}/genesis"))
+}
+
 /// `ws://` or `wss://` of this page's host, path `/signal`.
 pub fn signal_url() -> Option<String> {
     let location = web_sys::window()?.location();
@@ -74,17 +88,23 @@ pub fn signal_url() -> Option<String> {
 }
 
 impl RelayClient {
-    /// Starts connecting now and keeps reconnecting forever, to a relay of the swarm `swarm` only.
-    pub fn start(url: String, identity: Identity, swarm: EventId, listener: Listener) -> RelayClient {
+    /// Starts connecting now and keeps reconnecting forever, to relays of the swarm `swarm` only,
+    /// taking `urls` (signal URLs) in turn.
+    pub fn start(urls: Vec<String>, identity: Identity, swarm: EventId, listener: Listener) -> RelayClient {
         let client = RelayClient { current: Rc::new(RefCell::new(None)), joined: Rc::new(Cell::new(false)) };
         let handle = client.clone();
         wasm_bindgen_futures::spawn_local(async move {
             let mut backoff = FIRST_BACKOFF_MS;
-            loop {
-                let (welcomed, after) = match genesis::fetch_from_relay().await {
+            for url in urls.iter().cycle() {
+                listener(RelayEvent::Trying(url.clone()));
+                let served = match genesis_url(url) {
+                    Some(address) => genesis::fetch_from_relay(&address).await,
+                    None => Err(GenesisError::Unreachable(format!("{url} is not a relay address"))),
+                };
+                let (welcomed, after) = match served {
                     Ok(served) if served.id == swarm => {
                         listener(RelayEvent::State(RelayState::Connecting));
-                        (handle.run_once(&url, &identity, &listener).await, RelayState::Down)
+                        (handle.run_once(url, &identity, &listener).await, RelayState::Down)
                     }
                     // No answer, or an error page: the relay is down, like a socket that does not open.
                     Err(GenesisError::Unreachable(_) | GenesisError::Status(_)) => (false, RelayState::Down),

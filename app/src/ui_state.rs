@@ -13,6 +13,7 @@ use amorph_core::wire::EventId;
 use amorph_worker::{BenchmarkReport, HardwareReport, LoadStage, ModelReport};
 use leptos::prelude::*;
 
+use crate::invitation::Arrival;
 use crate::relay_client::RelayState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -105,6 +106,12 @@ pub struct Ui {
     pub relay: RwSignal<RelayState>,
     /// The last refusal from the relay, for the user.
     pub relay_note: RwSignal<Option<String>>,
+    /// The relay (signal URL) the client is connected to or trying.
+    pub relay_url: RwSignal<Option<String>>,
+    /// The relays this tab uses, in order: what its own invites name.
+    pub relays: RwSignal<Vec<String>>,
+    /// What became of the invite this page was opened with, if any.
+    pub arrival: RwSignal<Option<Arrival>>,
     pub online: RwSignal<bool>,
     /// Peers with an open data channel.
     pub peers: RwSignal<Vec<PeerId>>,
@@ -132,6 +139,9 @@ impl Ui {
             swarm_problem: RwSignal::new(None),
             relay: RwSignal::new(RelayState::Connecting),
             relay_note: RwSignal::new(None),
+            relay_url: RwSignal::new(None),
+            relays: RwSignal::new(Vec::new()),
+            arrival: RwSignal::new(None),
             online: RwSignal::new(true),
             peers: RwSignal::new(Vec::new()),
             economy: RwSignal::new(None),

@@ -36,11 +36,12 @@ function appUrl(relayUrl) {
  * Console errors and uncaught page errors are collected on the returned object.
  * `beforeOpen(context)` runs before the first navigation (e.g. to install a gate).
  */
-async function openUser(browser, relayUrl, name, { beforeOpen } = {}) {
+async function openUser(browser, relayUrl, name, { beforeOpen, fragment } = {}) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   if (beforeOpen) await beforeOpen(context);
   const page = await context.newPage();
-  const user = { name, context, page, url: appUrl(relayUrl), console: [], errors: [] };
+  const url = fragment ? `${appUrl(relayUrl)}#${fragment}` : appUrl(relayUrl);
+  const user = { name, context, page, url, console: [], errors: [] };
   const stamp = () => new Date().toISOString();
   page.on('console', (msg) => {
     const line = `${stamp()} [${msg.type()}] ${msg.text()}`;

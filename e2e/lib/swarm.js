@@ -49,9 +49,12 @@ class Swarm {
     return joined;
   }
 
-  /** Opens one user; `beforeOpen(context)` runs before its page loads (see lib/browser.js). */
-  async joinWith(name, { beforeOpen } = {}) {
-    const peer = new Peer(await openUser(this.browser, this.relay.url, name, { beforeOpen }));
+  /**
+   * Opens one user; `beforeOpen(context)` runs before its page loads, `fragment` (e.g. an invite)
+   * follows the `#` of the address it opens (see lib/browser.js).
+   */
+  async joinWith(name, { beforeOpen, fragment } = {}) {
+    const peer = new Peer(await openUser(this.browser, this.relay.url, name, { beforeOpen, fragment }));
     this.peers.push(peer);
     return peer;
   }

@@ -13,6 +13,7 @@ const { TestHooks } = require('./test-hooks');
 const { ModelPanel } = require('./model-panel');
 const { Planner } = require('./planner');
 const { Settings } = require('./settings');
+const { InviteCard } = require('./invite');
 const { tid, texts } = require('./dom');
 const { eventually, UI_TIMEOUT_MS, RECONNECT_TIMEOUT_MS } = require('../lib/wait');
 
@@ -34,6 +35,7 @@ class Peer {
     this.model = new ModelPanel(this.page, this.name);
     this.planner = new Planner(this.page, this.name);
     this.settings = new Settings(this.page, this.name);
+    this.invite = new InviteCard(this.page, this.name);
     this._did = null;
   }
 

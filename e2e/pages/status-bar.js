@@ -16,6 +16,11 @@ class StatusBar {
     return attrOf(this.page.locator(tid('relay-status')), 'data-state', `${this.name}'s relay status`);
   }
 
+  /** The relay (its signal URL) the tab is connected to or trying now. */
+  async relayAddress() {
+    return attrOf(this.page.locator(tid('relay-status')), 'data-relay', `${this.name}'s relay address`);
+  }
+
   async relayText() {
     return textOf(this.page.locator(tid('relay-status')), `${this.name}'s relay status`);
   }

@@ -19,8 +19,9 @@ fn now_ms() -> u64 {
 async fn served_genesis(relay: &Relay) -> (SignedEvent, Vec<u8>) {
     let (status, headers, body) = relay.get_bytes("/genesis").await;
     assert_eq!(status, 200);
-    let content_type = headers.iter().find(|(name, _)| name == "content-type").map(|(_, v)| v.as_str());
-    assert_eq!(content_type, Some("application/octet-stream"));
+    let header = |name: &str| headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
+    assert_eq!(header("content-type"), Some("application/octet-stream"));
+    assert_eq!(header("access-control-allow-origin"), Some("*"), "a tab of another origin may check it (invites)");
     let genesis = SignedEvent::admit(&body, now_ms()).expect("the served genesis admits");
     assert_eq!(genesis.envelope.swarm, EventId::NONE, "a genesis names no swarm");
     (genesis, body)

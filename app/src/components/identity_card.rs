@@ -2,8 +2,8 @@
 //! this tab belongs to: its name and short genesis id (full one in `title`/`data-genesis`).
 
 use leptos::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 
+use crate::clipboard;
 use crate::genesis::short_id;
 use crate::ui_state::Ui;
 
@@ -12,16 +12,9 @@ pub fn IdentityCard() -> impl IntoView {
     let ui = expect_context::<Ui>();
     let copy_note = RwSignal::new(None::<&'static str>);
     let copy = move |_| {
-        let Some(me) = ui.me.get_untracked() else { return };
-        let Some(window) = web_sys::window() else { return };
-        let promise = window.navigator().clipboard().write_text(&me.to_did());
-        leptos::task::spawn_local(async move {
-            let note =
-                if JsFuture::from(promise).await.is_ok() { "Copied" } else { "Copy failed: select the text instead" };
-            copy_note.set(Some(note));
-            gloo_timers::future::TimeoutFuture::new(2_500).await;
-            copy_note.set(None);
-        });
+        if let Some(me) = ui.me.get_untracked() {
+            clipboard::copy(&me.to_did(), copy_note);
+        }
     };
     view! {
         <section class="card identity-card" aria-labelledby="identity-heading">

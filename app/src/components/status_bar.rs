@@ -18,7 +18,12 @@ pub fn StatusBar() -> impl IntoView {
                 <span class="pill relay-pill" data-state=state>
                     <span class="dot" aria-hidden="true"></span>
                     <span class="sr-only">"Relay: "</span>
-                    <span data-testid="relay-status" data-state=state title=move || ui.relay_note.get().unwrap_or_default()>
+                    <span
+                        data-testid="relay-status"
+                        data-state=state
+                        data-relay=move || ui.relay_url.get().unwrap_or_default()
+                        title=move || ui.relay_note.get().or_else(|| ui.relay_url.get()).unwrap_or_default()
+                    >
                         {state}
                     </span>
                 </span>

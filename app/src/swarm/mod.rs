@@ -50,6 +50,8 @@ pub struct Swarm {
     links: BTreeMap<PeerId, Link>,
     next_link_id: u64,
     relay: Option<RelayClient>,
+    /// The peer whose invite opened this page: linked first.
+    inviter: Option<PeerId>,
     /// `None` when IndexedDB is unavailable: the tab then works in memory only.
     storage: Option<Storage>,
     persist: Persist,
@@ -80,6 +82,7 @@ impl Swarm {
                 links: BTreeMap::new(),
                 next_link_id: 1,
                 relay: None,
+                inviter: None,
                 storage,
                 persist: Persist::restored(saved, saved_checkpoint),
                 economy,
@@ -92,12 +95,15 @@ impl Swarm {
         swarm
     }
 
-    /// Connects to the relay of this page's origin (and keeps reconnecting).
-    pub fn start_relay(this: &SwarmRef) {
-        let Some(url) = relay_client::signal_url() else {
+    /// Connects to the first relay of `relays` that answers (signal URLs, tried in turn, and
+    /// reconnects for as long as the tab lives). `inviter`, the peer whose invite opened this
+    /// page, is offered a link before the others the relay names.
+    pub fn start_relay(this: &SwarmRef, relays: Vec<String>, inviter: Option<PeerId>) {
+        if relays.is_empty() {
             this.borrow().ui.problem.set(Some("cannot work out the relay address from this page's URL".into()));
             return;
-        };
+        }
+        this.borrow_mut().inviter = inviter;
         let weak = Rc::downgrade(this);
         let listener: relay_client::Listener = Rc::new(move |event| {
             let weak = weak.clone();
@@ -109,7 +115,7 @@ impl Swarm {
             });
         });
         let (identity, swarm) = (this.borrow().identity.clone(), this.borrow().store.genesis().id);
-        let client = RelayClient::start(url, identity, swarm, listener);
+        let client = RelayClient::start(relays, identity, swarm, listener);
         this.borrow_mut().relay = Some(client);
     }
 
@@ -155,7 +161,10 @@ impl Swarm {
             RelayEvent::OtherSwarm(served) => {
                 self.ui.swarm_problem.set(Some(genesis::other_swarm_message(self.store.genesis(), &served)));
             }
-            RelayEvent::Welcome(peers) => {
+            RelayEvent::Trying(url) => self.ui.relay_url.set(Some(url)),
+            RelayEvent::Welcome(mut peers) => {
+                // The inviter first, so it gets one of the few links if the relay names many peers.
+                peers.sort_by_key(|peer| Some(*peer) != self.inviter);
                 // The relay's archive is a peer like any other: open the sync with our state vector.
                 let step1 = self.store.sync_step1();
                 self.send_to_relay(&step1);
