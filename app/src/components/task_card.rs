@@ -62,11 +62,9 @@ fn role(task: &Task, me: PeerId, gate: Option<String>, min_stake: u64) -> Role {
 /// class of data its text holds, or the power source.
 fn policy_refusal(policy: &OwnerPolicy, terms: &TaskPosted, power: Power) -> Option<String> {
     let class = detect(&format!("{}\n{}", terms.title, terms.description)).class;
-    // A domain that names no kind of work is judged by the data class and the power rule alone.
-    let kind = TaskKind::from_name(&terms.domain).or_else(|| policy.kinds.first().copied());
-    match kind {
+    match TaskKind::from_name(&terms.domain) {
         Some(kind) => policy.permits(kind, class, power).err(),
-        None => Some("your policy accepts no kind of work".into()),
+        None => policy.permits_unnamed_kind(class, power).err(),
     }
 }
 

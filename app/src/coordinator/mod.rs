@@ -14,7 +14,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use amorph_core::router::{classify_by_rules, plan, split, Context, KindClassifier, KindGuess, Step};
+use amorph_core::router::{classify_by_rules, plan_parts, split, Context, KindClassifier, KindGuess, Step};
 use amorph_worker::{BackendChoice, ModelVariant};
 use leptos::prelude::*;
 
@@ -147,7 +147,7 @@ impl Coordinator {
             now_ms: now_ms(),
         };
         let classify = |text: &str| guesses.get(text).cloned().unwrap_or_else(|| classify_by_rules(text));
-        let steps = plan(&request, classify, &context).map_err(|e| e.to_string())?;
+        let steps = plan_parts(&parts, classify, &context);
         Ok(Planned { steps, reader })
     }
 

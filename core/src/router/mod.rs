@@ -139,15 +139,20 @@ pub struct Step {
 
 /// Splits `request`, reads every part and routes it, spending the budget in order.
 pub fn plan(request: &str, classify: impl Fn(&str) -> KindGuess, context: &Context) -> Result<Vec<Step>, PlanError> {
+    Ok(plan_parts(&split(request)?, classify, context))
+}
+
+/// Reads and routes the parts of a request already [`split`], spending the budget in order.
+pub fn plan_parts(parts: &[String], classify: impl Fn(&str) -> KindGuess, context: &Context) -> Vec<Step> {
     let mut spent = Spent::default();
-    Ok(split(request)?
+    parts
         .iter()
         .map(|part| {
             let subtask = Subtask::read(part, &classify);
             let route = route(&subtask, context, &mut spent);
             Step { subtask, route }
         })
-        .collect())
+        .collect()
 }
 
 /// Routes one subtask and adds its price to `spent`.
@@ -326,6 +331,3 @@ fn best_peer(subtask: &Subtask, context: &Context, credits_left: u64) -> Option<
         credits: price,
     })
 }
-
-#[cfg(test)]
-mod tests;

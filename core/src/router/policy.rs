@@ -80,6 +80,19 @@ impl OwnerPolicy {
         if !self.kinds.contains(&kind) {
             return Err(format!("your policy does not accept {}", kind.label()));
         }
+        self.permits_data(class, power)
+    }
+
+    /// The same for a task whose domain names no kind of work: only the data class and power
+    /// rules can refuse it (and a policy that accepts no kind at all).
+    pub fn permits_unnamed_kind(&self, class: Sensitivity, power: Power) -> Result<(), String> {
+        if self.kinds.is_empty() {
+            return Err("your policy accepts no kind of work".into());
+        }
+        self.permits_data(class, power)
+    }
+
+    fn permits_data(&self, class: Sensitivity, power: Power) -> Result<(), String> {
         if class > self.max_sensitivity {
             return Err(format!(
                 "the task holds {} data; your policy accepts up to {}",
@@ -115,5 +128,18 @@ mod tests {
         policy.max_cpu_percent = 10;
         policy.kinds.push(TaskKind::Code);
         assert_eq!(policy.check(), Err(PolicyError::DuplicateKind));
+    }
+
+    #[test]
+    fn a_task_that_names_no_kind_meets_only_the_data_and_power_rules() {
+        let mut policy = OwnerPolicy { only_while_charging: true, ..OwnerPolicy::default() };
+        assert_eq!(policy.permits_unnamed_kind(Sensitivity::General, Power::Charging), Ok(()));
+        let private = policy.permits_unnamed_kind(Sensitivity::Internal, Power::Charging).unwrap_err();
+        assert!(private.contains("internal data"), "{private}");
+        let on_battery = policy.permits_unnamed_kind(Sensitivity::General, Power::OnBattery).unwrap_err();
+        assert!(on_battery.contains("only while charging"), "{on_battery}");
+        policy.kinds.clear();
+        let none = policy.permits_unnamed_kind(Sensitivity::General, Power::Charging).unwrap_err();
+        assert_eq!(none, "your policy accepts no kind of work");
     }
 }

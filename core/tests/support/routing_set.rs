@@ -36,10 +36,10 @@ pub fn load() -> Vec<Labelled> {
 pub const NOW_MS: u64 = 1_800_000_000_000;
 pub const KEYS: [Provider; 4] = [Provider::Anthropic, Provider::OpenAi, Provider::Google, Provider::Xai];
 
-/// A GPU peer that takes machine work up to internal data, and a CPU peer that takes
-/// everything but errands and heavy computation up to sensitive data.
-pub fn peers() -> Vec<PeerCandidate> {
-    let candidate = |seed: u8, gpu: bool, policy: OwnerPolicy| PeerCandidate {
+/// A peer with a signed capability envelope (from a minute before `NOW_MS`): its owner's `policy`, an H100
+/// (`gpu`) or a 16-core CPU, and `accuracy_ppm` in every kind.
+pub fn candidate(seed: u8, policy: OwnerPolicy, gpu: bool, accuracy_ppm: u32) -> PeerCandidate {
+    PeerCandidate {
         peer: Identity::from_seed([seed; 32]).peer_id(),
         label: format!("peer-{seed}"),
         capability: Capability {
@@ -57,29 +57,36 @@ pub fn peers() -> Vec<PeerCandidate> {
             policy,
         },
         signed_at_ms: NOW_MS - 60_000,
-        accuracy_ppm: TaskKind::ALL.into_iter().map(|kind| (kind, 600_000)).collect(),
+        accuracy_ppm: TaskKind::ALL.into_iter().map(|kind| (kind, accuracy_ppm)).collect(),
         completion_ppm: 900_000,
         bid_price: None,
-    };
+    }
+}
+
+/// A GPU peer that takes machine work up to internal data, and a CPU peer that takes
+/// everything but errands and heavy computation up to sensitive data.
+pub fn peers() -> Vec<PeerCandidate> {
     let machine_work = |except: &[TaskKind]| TaskKind::ALL.into_iter().filter(|k| !except.contains(k)).collect();
     vec![
         candidate(
             1,
-            true,
             OwnerPolicy {
                 kinds: machine_work(&[TaskKind::Physical]),
                 max_sensitivity: Sensitivity::Internal,
                 ..OwnerPolicy::default()
             },
+            true,
+            600_000,
         ),
         candidate(
             2,
-            false,
             OwnerPolicy {
                 kinds: machine_work(&[TaskKind::Physical, TaskKind::Compute]),
                 max_sensitivity: Sensitivity::Sensitive,
                 ..OwnerPolicy::default()
             },
+            false,
+            600_000,
         ),
     ]
 }
