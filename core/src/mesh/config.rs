@@ -29,6 +29,11 @@ pub struct MembershipConfig {
     /// Time between two attempts of a peer with a full view to swap one link for a passive contact
     /// (keeps the overlay random and merges islands and healed partitions).
     pub rotate_interval_ms: u64,
+    /// Joins handled per shuffle interval (each starts random walks); more are refused.
+    pub max_joins_per_interval: u32,
+    /// Forced accepts (a join or high-priority request taken into a full view, dropping a link)
+    /// per shuffle interval; beyond this only free slots are offered. Bounds churn by strangers.
+    pub max_forced_per_interval: u32,
     /// Most `ForwardJoin` and `Shuffle` frames accepted from one peer per shuffle interval;
     /// more are dropped and counted against it.
     pub max_walks_per_interval: u32,
@@ -47,7 +52,9 @@ impl Default for MembershipConfig {
             shuffle_interval_ms: 10_000,
             neighbor_timeout_ms: 2_000,
             maintain_interval_ms: 1_000,
-            rotate_interval_ms: 30_000,
+            rotate_interval_ms: 20_000,
+            max_joins_per_interval: 40,
+            max_forced_per_interval: 20,
             max_walks_per_interval: 64,
         }
     }

@@ -22,6 +22,9 @@ const GRACE_MS: u64 = 5_000;
 /// Bootstrap contacts remembered.
 const MAX_CONTACTS: usize = 8;
 
+/// Former neighbors remembered.
+const MAX_HISTORY: usize = 16;
+
 #[derive(Debug)]
 pub struct Membership {
     me: PeerId,
@@ -40,6 +43,13 @@ pub struct Membership {
     shuffle_pending: bool,
     /// Bootstrap contacts, kept to join again if every link and contact is lost.
     contacts: Vec<PeerId>,
+    /// Whether we are linked into the swarm by our own doing (our join or a neighbor request was
+    /// accepted), or founded it. Until then we take no joins: a peer whose own join is still
+    /// pending would otherwise seed an island of newcomers that never meets the swarm.
+    anchored: bool,
+    /// Former neighbors, newest last: candidates that survive the passive view's churn, so an
+    /// island or a healed partition can reach the peers it was linked with before.
+    history: Vec<PeerId>,
     /// Joins handled in the current interval (each starts random walks).
     joins: u32,
     /// Delay before the next attempt to fill free slots (doubles while nothing succeeds).
@@ -64,6 +74,8 @@ impl Membership {
             forced: 0,
             shuffle_pending: false,
             contacts: Vec::new(),
+            history: Vec::new(),
+            anchored: false,
             joins: 0,
             maintain_backoff_ms: backoff,
             next_fill_ms: 0,
@@ -77,6 +89,15 @@ impl Membership {
 
     pub fn passive(&self) -> &[PeerId] {
         self.passive.as_slice()
+    }
+
+    /// Bootstrap contacts and former neighbors (for the UI's picture of the mesh).
+    pub fn contacts(&self) -> &[PeerId] {
+        &self.contacts
+    }
+
+    pub fn history(&self) -> &[PeerId] {
+        &self.history
     }
 
     pub fn pending_len(&self) -> usize {
@@ -95,6 +116,10 @@ impl Membership {
     /// Adds bootstrap contacts and asks them to take us in.
     pub fn join(&mut self, contacts: &[PeerId], ctx: &mut Context, now_ms: u64) {
         let me = self.me;
+        if contacts.iter().all(|c| *c == me) && self.active.is_empty() {
+            // No one to ask: we found the swarm.
+            self.anchored = true;
+        }
         for contact in contacts.iter().filter(|c| **c != me) {
             if self.contacts.len() < MAX_CONTACTS && !self.contacts.contains(contact) {
                 self.contacts.push(*contact);
@@ -180,9 +205,10 @@ impl Membership {
         if from == self.me {
             return;
         }
-        // Joins start walks through the swarm: at most a few per interval are handled at all.
+        // Joins start walks through the swarm: at most a few per interval are handled at all, and
+        // none while we are not linked into it ourselves.
         self.joins += 1;
-        if self.joins > 4 * self.cfg.active_max as u32 {
+        if !self.anchored || self.joins > self.cfg.max_joins_per_interval {
             ctx.send(from, &Frame::NeighborReply { accepted: false });
             ctx.close(from);
             return;
@@ -190,7 +216,7 @@ impl Membership {
         // A contact takes a newcomer even into a full view, up to a bounded number per interval;
         // beyond that only into a free slot, so a burst of (fake) joins cannot churn the whole
         // view. Either way the random walks introduce the newcomer to others.
-        let forced = self.forced < self.cfg.active_max as u32;
+        let forced = self.forced < self.cfg.max_forced_per_interval;
         let accepted = self.accept(from, forced, ctx, now_ms);
         ctx.send(from, &Frame::NeighborReply { accepted });
         if !accepted {
@@ -236,7 +262,7 @@ impl Membership {
         if from == self.me {
             return;
         }
-        let forced = high && self.forced < self.cfg.active_max as u32;
+        let forced = high && self.forced < self.cfg.max_forced_per_interval;
         if self.accept(from, forced, ctx, now_ms) {
             self.pending.remove(&from);
             ctx.send(from, &Frame::NeighborReply { accepted: true });
@@ -254,11 +280,14 @@ impl Membership {
         if accepted {
             // We asked, so we take it even if the view filled up meanwhile.
             self.accept(from, true, ctx, now_ms);
+            self.anchored = true;
             self.maintain_backoff_ms = self.cfg.maintain_interval_ms;
         } else {
             self.add_passive(from, ctx);
             ctx.close(from);
-            self.maintain_backoff_ms = (self.maintain_backoff_ms * 2).min(16 * self.cfg.maintain_interval_ms);
+            // Back off while refused, but not for long while below half a view.
+            let most = if self.active.len() < self.cfg.active_max.div_ceil(2) { 4 } else { 16 };
+            self.maintain_backoff_ms = (self.maintain_backoff_ms * 2).min(most * self.cfg.maintain_interval_ms);
             self.next_fill_ms = now_ms + self.maintain_backoff_ms;
         }
     }
@@ -381,42 +410,62 @@ impl Membership {
         }
     }
 
-    /// A full view asks one contact (low priority: only a peer with a free slot says yes) and, if
-    /// it accepts, drops a random link for it. Bootstrap contacts are drawn now and then too, so
+    /// A peer swaps one random link (if its view is full) for a contact: a high-priority request (the receiver's
+    /// forced accepts are bounded per interval), and a random link dropped when it is accepted. Bootstrap contacts are drawn now and then too, so
     /// an island whose passive views know only each other still finds the rest of the swarm.
     fn rotate(&mut self, ctx: &mut Context, now_ms: u64) {
-        if !self.active.is_full() || !self.pending.is_empty() {
+        if self.active.is_empty() || !self.pending.is_empty() {
             return;
         }
-        let from_contacts = !self.contacts.is_empty() && super::views::index(&mut ctx.rng, 4) == 0;
-        let candidate = if from_contacts {
-            let contact = self.contacts[super::views::index(&mut ctx.rng, self.contacts.len())];
-            (!self.active.contains(&contact)).then_some(contact)
-        } else {
-            self.passive.pick(&mut ctx.rng, &[])
-        };
-        if let Some(candidate) = candidate {
-            self.request(candidate, false, ctx, now_ms);
+        if let Some(candidate) = self.far_candidate(ctx) {
+            self.request(candidate, true, ctx, now_ms);
         }
+    }
+
+    /// A contact for rotation or for a peer whose passive view ran dry: half the time from the
+    /// passive view, else a former neighbor or a bootstrap contact (never a current neighbor or
+    /// a pending one); an empty source falls through to the next.
+    fn far_candidate(&mut self, ctx: &mut Context) -> Option<PeerId> {
+        let start = super::views::index(&mut ctx.rng, 4);
+        for step in 0..4 {
+            let pool: &[PeerId] = match (start + step) % 4 {
+                0 | 1 => self.passive.as_slice(),
+                2 => &self.history,
+                _ => &self.contacts,
+            };
+            let free: Vec<PeerId> =
+                pool.iter().filter(|p| !self.active.contains(p) && !self.pending.contains_key(p)).copied().collect();
+            if !free.is_empty() {
+                return Some(free[super::views::index(&mut ctx.rng, free.len())]);
+            }
+        }
+        None
     }
 
     /// Asks random passive contacts to fill free active slots. A peer with no link at all joins
     /// again (through a passive contact or a bootstrap contact), which starts new random walks.
     fn fill(&mut self, ctx: &mut Context, now_ms: u64) {
         if self.active.is_empty() && self.pending.is_empty() {
-            let candidate = self.passive.pick(&mut ctx.rng, &[]).or_else(|| {
-                (!self.contacts.is_empty()).then(|| self.contacts[super::views::index(&mut ctx.rng, self.contacts.len())])
-            });
+            let candidate = self.far_candidate(ctx);
             if let Some(candidate) = candidate {
                 self.send_join(candidate, ctx, now_ms);
             }
         }
+        let needy = self.cfg.active_max.div_ceil(2);
         while self.active.len() + self.pending.len() < self.cfg.active_max {
             let busy: Vec<PeerId> = self.pending.keys().copied().collect();
-            let Some(candidate) = self.passive.pick(&mut ctx.rng, &busy) else { break };
+            let candidate = match self.passive.pick(&mut ctx.rng, &busy) {
+                Some(candidate) => candidate,
+                // Few links and no contacts left: try former neighbors and bootstrap contacts.
+                None if self.active.len() < needy => match self.far_candidate(ctx) {
+                    Some(candidate) if !busy.contains(&candidate) => candidate,
+                    _ => break,
+                },
+                None => break,
+            };
             // HyParView asks with high priority only when alone; we do so while below half the
             // view, so that a small island (two peers holding each other) still gets taken in.
-            let high = self.active.len() < self.cfg.active_max.div_ceil(2);
+            let high = self.active.len() < needy;
             self.request(candidate, high, ctx, now_ms);
         }
         self.next_fill_ms = now_ms + self.maintain_backoff_ms;
@@ -446,7 +495,7 @@ impl Membership {
                 return false;
             }
             self.forced += 1;
-            if let Some(victim) = self.active.pick(&mut ctx.rng, &[]) {
+            if let Some(victim) = self.victim(ctx) {
                 ctx.send(victim, &Frame::Disconnect { alive: true });
                 self.drop_active(victim, ctx, now_ms);
                 ctx.close(victim);
@@ -456,14 +505,27 @@ impl Membership {
         self.passive.remove(&peer);
         self.recent.remove(&peer);
         self.active.insert(peer);
+        self.history.retain(|p| *p != peer);
+        if self.history.len() >= MAX_HISTORY {
+            self.history.remove(0);
+        }
+        self.history.push(peer);
         ctx.topology.push((peer, true));
         ctx.emit(MeshEvent::NeighborUp(peer));
         true
     }
 
+    /// The neighbor to drop for a forced accept.
+    fn victim(&mut self, ctx: &mut Context) -> Option<PeerId> {
+        self.active.pick(&mut ctx.rng, &[])
+    }
+
     fn drop_active(&mut self, peer: PeerId, ctx: &mut Context, now_ms: u64) {
         if self.active.remove(&peer) {
             self.walks.remove(&peer);
+            if self.active.is_empty() {
+                self.anchored = false;
+            }
             if self.recent.len() < 4 * self.cfg.active_max {
                 self.recent.insert(peer, now_ms + GRACE_MS);
             }

@@ -189,6 +189,16 @@ impl Mesh {
         self.membership.passive()
     }
 
+    /// Bootstrap contacts kept to join again.
+    pub fn contacts(&self) -> &[PeerId] {
+        self.membership.contacts()
+    }
+
+    /// Former neighbors, newest last (candidates for rotation and repair).
+    pub fn history(&self) -> &[PeerId] {
+        self.membership.history()
+    }
+
     pub fn eager(&self) -> &[PeerId] {
         self.broadcast.eager()
     }
