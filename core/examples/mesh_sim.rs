@@ -2,7 +2,7 @@
 //! 20–35 random links with flooding, and flooding on a random graph of the mesh's degree) on the
 //! same seeded network, and prints a table plus one JSON line per system.
 //!
-//! cargo run --release -p amorph-core --example mesh-sim -- --peers 10000 --scenario steady
+//! cargo run --profile relay -p amorph-core --example mesh-sim -- --peers 10000 --active 7 --scenario steady
 
 use std::time::Instant;
 
@@ -24,6 +24,7 @@ const HELP: &str = "mesh-sim [options]
   --passive N          passive view size (default 30)
   --flood-rounds R     push to every neighbor for the first R hops (default from MeshConfig)
   --graft-timeout MS   wait after an IHave before grafting (default from MeshConfig)
+  --graft-repairs-tree Plumtree's rule: a graft also makes the link eager (off by default)
   --crash F            crash scenario: fraction of peers that crash at once (default 0.2)
   --repair MS          crash scenario: wait before measuring (default 10000)
   --partition MS       partition scenario: duration (default 60000)
@@ -35,7 +36,7 @@ fn main() {
         println!("{HELP}");
         return;
     }
-    let command = format!("cargo run --release -p amorph-core --example mesh-sim -- {}", args.join(" "));
+    let command = format!("cargo run --profile relay -p amorph-core --example mesh-sim -- {}", args.join(" "));
     let get = |name: &str| args.iter().position(|a| a == name).and_then(|at| args.get(at + 1)).cloned();
     let num = |name: &str, default: f64| -> f64 {
         get(name).map(|v| v.parse().unwrap_or_else(|_| panic!("{name} needs a number, not {v}"))).unwrap_or(default)
@@ -68,6 +69,9 @@ fn main() {
     let broadcast = &mut config.mesh.broadcast;
     broadcast.flood_rounds = num("--flood-rounds", broadcast.flood_rounds as f64) as u16;
     broadcast.graft_timeout_ms = num("--graft-timeout", broadcast.graft_timeout_ms as f64) as u64;
+    if args.iter().any(|a| a == "--graft-repairs-tree") {
+        broadcast.graft_repairs_tree = true;
+    }
 
     let systems: Vec<System> = get("--systems")
         .unwrap_or_else(|| "mesh,y-webrtc,flooding".into())

@@ -164,7 +164,9 @@ impl Broadcast {
             self.sign(from, Some(id));
         }
         if self.seen.contains(&id) {
-            if neighbor && round > self.cfg.flood_rounds && self.eager.contains(&from) {
+            // A duplicate: the sender pushes to us eagerly, whatever we think of it. Ask it to
+            // stop (pushes within the flood rounds are meant to overlap).
+            if neighbor && round > self.cfg.flood_rounds {
                 self.make_lazy(from);
                 ctx.send(from, &Frame::Prune);
             }
@@ -229,7 +231,11 @@ impl Broadcast {
         if !self.is_neighbor(&from) {
             return;
         }
-        self.make_eager(from);
+        // A graft without id is the optimisation step: always a tree change. With an id it is a
+        // repair, which changes the tree only if so configured.
+        if id.is_none() || self.cfg.graft_repairs_tree {
+            self.make_eager(from);
+        }
         if let Some(id) = id {
             self.sign(from, Some(id));
             if let Some((round, payload)) = self.cache.get(&id) {
@@ -282,7 +288,9 @@ impl Broadcast {
                 missing.due_ms = now_ms + self.cfg.graft_retry_ms;
                 ctx.timers.schedule(missing.due_ms, Timer::Graft(id));
                 ctx.send(peer, &Frame::Graft { id: Some(id), round });
-                self.make_eager(peer);
+                if self.cfg.graft_repairs_tree {
+                    self.make_eager(peer);
+                }
             }
             None => {
                 self.missing.remove(&id);

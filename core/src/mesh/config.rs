@@ -71,6 +71,10 @@ pub struct BroadcastConfig {
     pub ihave_delay_ms: u64,
     /// Rounds up to which a payload is pushed to every neighbor, not only eager ones.
     pub flood_rounds: u16,
+    /// Plumtree's rule: a graft for a missing payload also makes the link eager (tree repair).
+    /// Off by default: with many origins the re-added links turn into duplicates for the next
+    /// message (measured: 1.8·N payload frames per broadcast instead of 1.3·N; docs/decisions.md).
+    pub graft_repairs_tree: bool,
     /// Graft a lazy announcer and prune the eager sender when the announcer's round is this many
     /// hops shorter (Plumtree's tree optimisation).
     pub optimize_threshold: u16,
@@ -95,10 +99,11 @@ pub struct BroadcastConfig {
 impl Default for BroadcastConfig {
     fn default() -> Self {
         BroadcastConfig {
-            graft_timeout_ms: 120,
+            graft_timeout_ms: 20,
             graft_retry_ms: 400,
             ihave_delay_ms: 10,
-            flood_rounds: 0,
+            flood_rounds: 2,
+            graft_repairs_tree: false,
             optimize_threshold: 3,
             seen_max: 16_384,
             seen_ttl_ms: 300_000,

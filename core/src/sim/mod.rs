@@ -3,7 +3,7 @@
 //! app runs, through its bytes.
 //!
 //! Owns no protocol logic. Single-threaded and deterministic: one seed, one result.
-//! The command line is `examples/mesh_sim.rs` (`cargo run --release -p amorph-core --example mesh-sim`).
+//! The command line is `examples/mesh_sim.rs` (`cargo run --profile relay -p amorph-core --example mesh-sim`).
 
 pub mod network;
 pub mod node;
