@@ -27,12 +27,12 @@ struct Missing {
     due_ms: u64,
 }
 
-/// Evidence that a neighbor forwards: the delivery count at its last sign, and a probe (an id we
-/// only announced to it) awaiting an answer.
+/// Evidence that a neighbor forwards: our delivery count when it last sent us a payload or an
+/// announcement. An honest neighbor does one or the other for every message it did not get
+/// first from us, so a long silence means it does not forward.
 #[derive(Debug, Clone, Copy)]
 struct Probe {
     since: u32,
-    outstanding: Option<(MessageId, u64)>,
 }
 
 /// Sizes of the broadcast layer's bounded state (for tests and the UI).
@@ -111,7 +111,7 @@ impl Broadcast {
         if !self.is_neighbor(&peer) {
             self.eager.push(peer);
         }
-        self.probes.insert(peer, Probe { since: self.delivered, outstanding: None });
+        self.probes.insert(peer, Probe { since: self.delivered });
     }
 
     pub fn neighbor_down(&mut self, peer: PeerId, ctx: &mut Context, now_ms: u64) {
@@ -161,7 +161,7 @@ impl Broadcast {
     ) {
         let neighbor = self.is_neighbor(&from);
         if neighbor {
-            self.sign(from, Some(id));
+            self.sign(from);
         }
         if self.seen.contains(&id) {
             // A duplicate: the sender pushes to us eagerly, whatever we think of it. Ask it to
@@ -205,8 +205,8 @@ impl Broadcast {
         if !self.is_neighbor(&from) {
             return;
         }
+        self.sign(from);
         for (id, round) in ids {
-            self.sign(from, Some(id));
             if self.seen.contains(&id) {
                 continue;
             }
@@ -219,7 +219,8 @@ impl Broadcast {
                 ctx.timers.schedule(due_ms, Timer::Graft(id));
             }
             if let Some(missing) = self.missing.get_mut(&id) {
-                if missing.announcers.len() < self.cfg.announcers_max && !missing.announcers.iter().any(|(p, _)| *p == from)
+                if missing.announcers.len() < self.cfg.announcers_max
+                    && !missing.announcers.iter().any(|(p, _)| *p == from)
                 {
                     missing.announcers.push((from, round));
                 }
@@ -237,7 +238,6 @@ impl Broadcast {
             self.make_eager(from);
         }
         if let Some(id) = id {
-            self.sign(from, Some(id));
             if let Some((round, payload)) = self.cache.get(&id) {
                 let frame = Frame::Gossip { id, round: round.saturating_add(1), payload: payload.clone() };
                 ctx.send(from, &frame);
@@ -298,16 +298,15 @@ impl Broadcast {
         }
     }
 
-    /// Counts neighbors whose probe went unanswered, and drops expired cache entries.
+    /// Counts neighbors silent for a whole window (and stops pushing to them), and drops expired
+    /// cache entries.
     fn maintain(&mut self, ctx: &mut Context, now_ms: u64) {
+        let window = self.cfg.silence_window.max(1);
         let mut silent = Vec::new();
         for (peer, probe) in self.probes.iter_mut() {
-            if let Some((_, deadline)) = probe.outstanding {
-                if deadline <= now_ms {
-                    probe.outstanding = None;
-                    probe.since = self.delivered;
-                    silent.push(*peer);
-                }
+            if self.delivered.wrapping_sub(probe.since) >= window {
+                probe.since = self.delivered;
+                silent.push(*peer);
             }
         }
         for peer in silent {
@@ -319,7 +318,7 @@ impl Broadcast {
     }
 
     /// Pushes the payload to eager neighbors (every neighbor within `flood_rounds`) and queues an
-    /// announcement for the others. A neighbor due for a probe gets the announcement only.
+    /// announcement for the others.
     fn forward(
         &mut self,
         id: MessageId,
@@ -337,7 +336,7 @@ impl Broadcast {
             if Some(peer) == from {
                 continue;
             }
-            if self.start_probe(peer, id, now_ms) || !(flood || self.eager.contains(&peer)) {
+            if !(flood || self.eager.contains(&peer)) {
                 self.queue_ihave(peer, id, out, ctx, now_ms);
                 continue;
             }
@@ -348,26 +347,11 @@ impl Broadcast {
         }
     }
 
-    fn start_probe(&mut self, peer: PeerId, id: MessageId, now_ms: u64) -> bool {
-        let window = self.cfg.silence_window.max(1);
-        let timeout = self.cfg.ihave_delay_ms + self.cfg.graft_timeout_ms + self.cfg.probe_timeout_ms;
-        match self.probes.get_mut(&peer) {
-            Some(probe) if probe.outstanding.is_none() && self.delivered.wrapping_sub(probe.since) >= window => {
-                probe.outstanding = Some((id, now_ms + timeout));
-                true
-            }
-            _ => false,
-        }
-    }
-
-    /// A neighbor showed that it takes part (payload, announcement or graft for `id`).
-    fn sign(&mut self, peer: PeerId, id: Option<MessageId>) {
+    /// A neighbor forwarded something to us (a payload or an announcement).
+    fn sign(&mut self, peer: PeerId) {
         let delivered = self.delivered;
         if let Some(probe) = self.probes.get_mut(&peer) {
             probe.since = delivered;
-            if probe.outstanding.is_some_and(|(probed, _)| Some(probed) == id) {
-                probe.outstanding = None;
-            }
         }
     }
 

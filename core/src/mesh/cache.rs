@@ -54,7 +54,6 @@ impl SeenCache {
     pub fn len(&self) -> usize {
         self.set.len()
     }
-
 }
 
 /// Payloads by id with the round they were received at, bounded in count and bytes.
@@ -113,7 +112,6 @@ impl PayloadCache {
     pub fn len(&self) -> usize {
         self.map.len()
     }
-
 
     pub fn bytes(&self) -> usize {
         self.bytes

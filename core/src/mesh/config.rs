@@ -89,11 +89,9 @@ pub struct BroadcastConfig {
     pub missing_max: usize,
     /// Announcers remembered per missing id.
     pub announcers_max: usize,
-    /// Delivered messages after which a neighbor that showed no sign of any of them (no payload,
-    /// announcement, prune or graft) is counted as silent.
+    /// Messages delivered to us during which a neighbor sent us neither a payload nor an
+    /// announcement: it is counted as silent (and no longer pushed to).
     pub silence_window: u32,
-    /// Extra wait (beyond the announcement and graft delays) for a probed neighbor's answer.
-    pub probe_timeout_ms: u64,
 }
 
 impl Default for BroadcastConfig {
@@ -113,7 +111,6 @@ impl Default for BroadcastConfig {
             missing_max: 1_024,
             announcers_max: 4,
             silence_window: 32,
-            probe_timeout_ms: 2_000,
         }
     }
 }

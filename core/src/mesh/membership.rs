@@ -150,7 +150,7 @@ impl Membership {
             Frame::Join => self.on_join(from, ctx, now_ms),
             Frame::ForwardJoin { peer, ttl } => self.on_forward_join(from, peer, ttl, ctx, now_ms),
             Frame::Neighbor { high } => self.on_neighbor(from, high, ctx, now_ms),
-            Frame::NeighborReply { accepted } => self.on_neighbor_reply(from, accepted, ctx, now_ms),
+            Frame::NeighborReply { accepted, peers } => self.on_neighbor_reply(from, accepted, peers, ctx, now_ms),
             Frame::Disconnect { alive } => self.on_disconnect(from, alive, ctx, now_ms),
             Frame::Shuffle { origin, ttl, path, peers } => self.on_shuffle(from, origin, ttl, path, peers, ctx, now_ms),
             Frame::ShuffleReply { path, peers } => self.on_shuffle_reply(from, path, peers, ctx, now_ms),
@@ -209,19 +209,18 @@ impl Membership {
         // none while we are not linked into it ourselves.
         self.joins += 1;
         if !self.anchored || self.joins > self.cfg.max_joins_per_interval {
-            ctx.send(from, &Frame::NeighborReply { accepted: false });
-            ctx.close(from);
+            self.refuse(from, ctx);
             return;
         }
         // A contact takes a newcomer even into a full view, up to a bounded number per interval;
         // beyond that only into a free slot, so a burst of (fake) joins cannot churn the whole
         // view. Either way the random walks introduce the newcomer to others.
         let forced = self.forced < self.cfg.max_forced_per_interval;
-        let accepted = self.accept(from, forced, ctx, now_ms);
-        ctx.send(from, &Frame::NeighborReply { accepted });
-        if !accepted {
+        if self.accept(from, forced, ctx, now_ms) {
+            ctx.send(from, &Frame::NeighborReply { accepted: true, peers: Vec::new() });
+        } else {
+            self.refuse(from, ctx);
             self.add_passive(from, ctx);
-            ctx.close(from);
         }
         let ttl = self.cfg.active_walk;
         for peer in self.active.as_slice().to_vec() {
@@ -265,15 +264,14 @@ impl Membership {
         let forced = high && self.forced < self.cfg.max_forced_per_interval;
         if self.accept(from, forced, ctx, now_ms) {
             self.pending.remove(&from);
-            ctx.send(from, &Frame::NeighborReply { accepted: true });
+            ctx.send(from, &Frame::NeighborReply { accepted: true, peers: Vec::new() });
         } else {
+            self.refuse(from, ctx);
             self.add_passive(from, ctx);
-            ctx.send(from, &Frame::NeighborReply { accepted: false });
-            ctx.close(from);
         }
     }
 
-    fn on_neighbor_reply(&mut self, from: PeerId, accepted: bool, ctx: &mut Context, now_ms: u64) {
+    fn on_neighbor_reply(&mut self, from: PeerId, accepted: bool, peers: Vec<PeerId>, ctx: &mut Context, now_ms: u64) {
         if self.pending.remove(&from).is_none() {
             return;
         }
@@ -282,14 +280,36 @@ impl Membership {
             self.accept(from, true, ctx, now_ms);
             self.anchored = true;
             self.maintain_backoff_ms = self.cfg.maintain_interval_ms;
-        } else {
-            self.add_passive(from, ctx);
-            ctx.close(from);
-            // Back off while refused, but not for long while below half a view.
-            let most = if self.active.len() < self.cfg.active_max.div_ceil(2) { 4 } else { 16 };
-            self.maintain_backoff_ms = (self.maintain_backoff_ms * 2).min(most * self.cfg.maintain_interval_ms);
-            self.next_fill_ms = now_ms + self.maintain_backoff_ms;
+            return;
         }
+        self.add_passive(from, ctx);
+        ctx.close(from);
+        if peers.len() > self.cfg.shuffle_active + self.cfg.shuffle_passive {
+            ctx.offence(from, Offence::FakePeers, now_ms);
+        } else {
+            for peer in peers {
+                self.add_passive(peer, ctx);
+            }
+        }
+        // Back off while refused, but not for long while below half a view.
+        let most = if self.active.len() < self.cfg.active_max.div_ceil(2) { 4 } else { 16 };
+        self.maintain_backoff_ms = (self.maintain_backoff_ms * 2).min(most * self.cfg.maintain_interval_ms);
+        self.next_fill_ms = now_ms + self.maintain_backoff_ms;
+    }
+
+    /// Says no, naming peers to ask instead (neighbors, passive and bootstrap contacts), so that a
+    /// refused newcomer is not left knowing nobody.
+    fn refuse(&mut self, to: PeerId, ctx: &mut Context) {
+        let most = self.cfg.shuffle_active + self.cfg.shuffle_passive;
+        let mut peers = self.active.sample(&mut ctx.rng, self.cfg.shuffle_active, &[to]);
+        peers.extend(self.passive.sample(&mut ctx.rng, most - peers.len(), &[to]));
+        for contact in &self.contacts {
+            if peers.len() < most && *contact != to && !peers.contains(contact) {
+                peers.push(*contact);
+            }
+        }
+        ctx.send(to, &Frame::NeighborReply { accepted: false, peers });
+        ctx.close(to);
     }
 
     fn on_disconnect(&mut self, from: PeerId, alive: bool, ctx: &mut Context, now_ms: u64) {
@@ -383,7 +403,14 @@ impl Membership {
     }
 
     fn on_shuffle_timer(&mut self, ctx: &mut Context, now_ms: u64) {
-        ctx.timers.schedule(now_ms + self.cfg.shuffle_interval_ms, Timer::Shuffle);
+        // A thin passive view (a newcomer's, or after many failures) is the only reserve when
+        // links die: refill it five times as often until it is half full.
+        let interval = if self.passive.len() < self.cfg.passive_max / 2 {
+            self.cfg.shuffle_interval_ms / 5
+        } else {
+            self.cfg.shuffle_interval_ms
+        };
+        ctx.timers.schedule(now_ms + interval.max(1), Timer::Shuffle);
         self.walks.clear();
         self.forced = 0;
         self.joins = 0;
@@ -405,7 +432,8 @@ impl Membership {
         }
         if now_ms >= self.next_rotate_ms {
             let interval = self.cfg.rotate_interval_ms.max(4);
-            self.next_rotate_ms = now_ms + interval * 3 / 4 + super::views::index(&mut ctx.rng, interval as usize / 2) as u64;
+            self.next_rotate_ms =
+                now_ms + interval * 3 / 4 + super::views::index(&mut ctx.rng, interval as usize / 2) as u64;
             self.rotate(ctx, now_ms);
         }
     }

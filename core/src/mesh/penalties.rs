@@ -22,7 +22,8 @@ pub enum Offence {
     NotNeighbor,
     /// A peer we grafted for a payload it announced did not send it in time.
     UnansweredGraft,
-    /// A neighbor that showed no sign of forwarding across `silence_window` delivered messages.
+    /// A neighbor that sent us no payload and no announcement across `silence_window` delivered
+    /// messages.
     Silent,
 }
 

@@ -50,5 +50,4 @@ impl Timers {
     pub fn len(&self) -> usize {
         self.heap.len()
     }
-
 }

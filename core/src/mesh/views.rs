@@ -37,11 +37,9 @@ impl PeerSet {
         self.peers.len() >= self.capacity
     }
 
-
     pub fn contains(&self, peer: &PeerId) -> bool {
         self.peers.contains(peer)
     }
-
 
     pub fn as_slice(&self) -> &[PeerId] {
         &self.peers

@@ -29,8 +29,8 @@ pub enum Frame {
     ForwardJoin { peer: PeerId, ttl: u8 },
     /// Ask the receiver to take the sender into its active view; `high` may not be refused.
     Neighbor { high: bool },
-    /// Answer to `Neighbor`.
-    NeighborReply { accepted: bool },
+    /// Answer to `Neighbor` or `Join`; a refusal names other peers to ask (at most a shuffle's).
+    NeighborReply { accepted: bool, peers: Vec<PeerId> },
     /// The sender drops the link; `alive` means it keeps running (keep it as a passive contact).
     Disconnect { alive: bool },
     /// A sample of the origin's views on a random walk; `path` lists the hops so far (the reply
@@ -152,8 +152,7 @@ pub fn decode(bytes: &[u8], limits: &WireLimits) -> Result<Frame, FrameError> {
     if bytes.len() > limit {
         return Err(FrameError::TooLarge { len: bytes.len(), limit });
     }
-    let (frame, rest) =
-        postcard::take_from_bytes::<Frame>(bytes).map_err(|e| FrameError::Malformed(e.to_string()))?;
+    let (frame, rest) = postcard::take_from_bytes::<Frame>(bytes).map_err(|e| FrameError::Malformed(e.to_string()))?;
     if !rest.is_empty() {
         return Err(FrameError::TrailingBytes(rest.len()));
     }
@@ -182,6 +181,7 @@ fn check(frame: &Frame, limits: &WireLimits) -> Result<(), FrameError> {
             too_many("payload bytes", payload.len(), limits.max_payload)
         }
         Frame::IHave { ids } => too_many("announced ids", ids.len(), limits.max_ihave),
+        Frame::NeighborReply { peers, .. } => too_many("referred peers", peers.len(), limits.max_shuffle_peers),
         _ => Ok(()),
     }
 }
@@ -201,7 +201,7 @@ mod tests {
             Frame::Join,
             Frame::ForwardJoin { peer: peer(1), ttl: 6 },
             Frame::Neighbor { high: true },
-            Frame::NeighborReply { accepted: false },
+            Frame::NeighborReply { accepted: false, peers: vec![peer(9)] },
             Frame::Disconnect { alive: true },
             Frame::Shuffle { origin: peer(2), ttl: 3, path: vec![peer(2)], peers: vec![peer(3), peer(4)] },
             Frame::ShuffleReply { path: vec![peer(2), peer(5)], peers: vec![peer(6)] },
@@ -232,10 +232,7 @@ mod tests {
         let limits = WireLimits::default();
         let peers = (0..17).map(peer).collect();
         let bytes = encode(&Frame::ShuffleReply { path: vec![peer(1)], peers });
-        assert_eq!(
-            decode(&bytes, &limits),
-            Err(FrameError::TooMany { what: "shuffle peers", len: 17, limit: 16 })
-        );
+        assert_eq!(decode(&bytes, &limits), Err(FrameError::TooMany { what: "shuffle peers", len: 17, limit: 16 }));
     }
 
     #[test]

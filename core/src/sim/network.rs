@@ -261,7 +261,8 @@ impl<N: SimNode> Network<N> {
         self.group.copy_from_slice(side);
         self.partitioned = true;
         for a in 0..self.nodes.len() as u32 {
-            let cross: Vec<u32> = self.links[a as usize].iter().copied().filter(|b| side[*b as usize] != side[a as usize]).collect();
+            let cross: Vec<u32> =
+                self.links[a as usize].iter().copied().filter(|b| side[*b as usize] != side[a as usize]).collect();
             for b in cross {
                 self.links[a as usize].remove(&b);
                 self.links[b as usize].remove(&a);

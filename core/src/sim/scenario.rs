@@ -150,10 +150,8 @@ pub fn run(config: &ScenarioConfig, system: System) -> Report {
             drive(config, system, Network::new(nodes, config.link, config.seed, config.payload_bytes), None)
         }
         Some(graph) => {
-            let nodes: Vec<Flooder> = graph
-                .iter()
-                .map(|links| Flooder::new(links.iter().map(|b| peer_id(*b)).collect()))
-                .collect();
+            let nodes: Vec<Flooder> =
+                graph.iter().map(|links| Flooder::new(links.iter().map(|b| peer_id(*b)).collect())).collect();
             let mut network = Network::new(nodes, config.link, config.seed, config.payload_bytes);
             for (a, links) in graph.iter().enumerate() {
                 for b in links {
@@ -262,11 +260,7 @@ fn missing<N: SimNode>(net: &Network<N>, first: usize) -> usize {
     net.broadcasts[first..]
         .iter()
         .map(|b| {
-            b.deliveries
-                .iter()
-                .enumerate()
-                .filter(|(i, d)| net.alive[*i] && net.joined[*i] && d.is_none())
-                .count()
+            b.deliveries.iter().enumerate().filter(|(i, d)| net.alive[*i] && net.joined[*i] && d.is_none()).count()
         })
         .sum()
 }
