@@ -177,13 +177,11 @@ impl Membership {
         match timer {
             Timer::Shuffle => self.on_shuffle_timer(ctx, now_ms),
             Timer::Maintain => self.on_maintain_timer(ctx, now_ms),
-            Timer::NeighborTimeout(peer) => {
-                if self.pending.get(&peer).is_some_and(|deadline| *deadline <= now_ms) {
-                    self.pending.remove(&peer);
-                    self.passive.remove(&peer);
-                    ctx.close(peer);
-                    self.fill(ctx, now_ms);
-                }
+            Timer::NeighborTimeout(peer) if self.pending.get(&peer).is_some_and(|deadline| *deadline <= now_ms) => {
+                self.pending.remove(&peer);
+                self.passive.remove(&peer);
+                ctx.close(peer);
+                self.fill(ctx, now_ms);
             }
             _ => {}
         }
