@@ -13,16 +13,17 @@ use amorph_core::identity::Identity;
 use amorph_core::store::{EventStore, StoreError};
 use amorph_core::wire::EventId;
 use leptos::prelude::*;
+use sha2::{Digest, Sha256};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::components::{
-    HardwarePanel, IdentityCard, InvitePanel, JuryPanel, KarmaPanel, ModelPanel, PeerList, Planner, SettingsPanel,
-    StatusBar, TaskBoard, WalletCard,
+    HardwarePanel, IdentityCard, InvitePanel, JuryPanel, KarmaPanel, MeshPanel, ModelPanel, PeerList, Planner,
+    SettingsPanel, StatusBar, TaskBoard, WalletCard,
 };
 use crate::coordinator::Coordinator;
 use crate::storage::{Storage, KEY_CHECKPOINT, KEY_EVENTS, KEY_SEED};
-use crate::swarm::{now_ms, Swarm, SwarmRef};
+use crate::swarm::{self, now_ms, Swarm, SwarmRef};
 use crate::timeline::TimelineItem;
 use crate::ui_state::Ui;
 use crate::{genesis, invitation, tab_slot, test_hooks};
@@ -87,6 +88,7 @@ pub fn App() -> impl IntoView {
                 <Planner />
                 <ModelPanel />
                 <PeerList />
+                <MeshPanel />
                 <InvitePanel />
                 <HardwarePanel />
                 <SettingsPanel />
@@ -125,7 +127,11 @@ async fn boot(ui: Ui, actions: Actions) {
         }
     };
     // Shows the restored board and store status (`data-restored`).
-    let swarm = Swarm::new(identity, store, economy, storage, ui);
+    // Without the browser's entropy (already reported for the identity), the mesh's choices are
+    // seeded from the public id and the time: still different from every other tab's.
+    let fallback = || Sha256::digest([identity.peer_id().0.as_slice(), &now_ms().to_le_bytes()].concat()).into();
+    let seed = random_bytes::<32>().unwrap_or_else(fallback);
+    let swarm = Swarm::new(identity, store, economy, storage, ui, swarm::mesh_config_for_page(), seed);
     Swarm::flush_when_hidden(&swarm);
     actions.swarm.set_value(Some(swarm.clone()));
     test_hooks::install_if_requested(&swarm);
@@ -136,6 +142,7 @@ async fn boot(ui: Ui, actions: Actions) {
     ui.relays.set(relays.clone());
     Swarm::start_relay(&swarm, relays, invite.map(|i| i.from));
     Swarm::start_heartbeats(&swarm);
+    Swarm::start_pings(&swarm);
 }
 
 /// The slot's identity: loaded, or created and stored on first use. Stored unencrypted (see

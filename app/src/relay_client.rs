@@ -125,6 +125,11 @@ impl RelayClient {
         client
     }
 
+    /// Whether the relay has welcomed us on the current connection.
+    pub fn is_joined(&self) -> bool {
+        self.joined.get()
+    }
+
     /// Sends a frame if joined; returns whether it went out.
     pub fn send(&self, message: &ClientMessage) -> bool {
         if !self.joined.get() {

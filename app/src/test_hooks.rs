@@ -28,12 +28,13 @@ pub fn install_if_requested(swarm: &SwarmRef) {
     let Some(window) = web_sys::window() else { return };
     let hooks = Object::new();
     let weak = Rc::downgrade(swarm);
-    let forged =
-        Closure::<dyn Fn() -> u32>::new(move || weak.upgrade().map(|s| s.borrow().inject_forged() as u32).unwrap_or(0));
+    let forged = Closure::<dyn Fn() -> u32>::new(move || {
+        weak.upgrade().map(|s| s.borrow_mut().inject_forged() as u32).unwrap_or(0)
+    });
     let weak = Rc::downgrade(swarm);
     let overwrite = Closure::<dyn Fn(JsValue) -> u32>::new(move |task: JsValue| {
         let Some(target) = task.as_string().and_then(|hex| EventId::from_hex(hex.trim())) else { return 0 };
-        weak.upgrade().map(|s| s.borrow().inject_overwrite(target) as u32).unwrap_or(0)
+        weak.upgrade().map(|s| s.borrow_mut().inject_overwrite(target) as u32).unwrap_or(0)
     });
     let _ = Reflect::set(&hooks, &"injectForged".into(), forged.as_ref());
     let _ = Reflect::set(&hooks, &"injectOverwrite".into(), overwrite.as_ref());

@@ -43,6 +43,19 @@ pub struct Shown {
     pub gates: BTreeMap<EventId, String>,
 }
 
+/// The mesh as this tab knows it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MeshView {
+    /// Neighbours (the active view), with the last round-trip time in ms.
+    pub active: Vec<(PeerId, Option<u32>)>,
+    /// Contacts kept to replace a neighbour (the passive view).
+    pub passive: Vec<PeerId>,
+    /// The links each neighbour says it holds.
+    pub known: Vec<(PeerId, Vec<PeerId>)>,
+    /// Mesh frames, neighbour messages and signals refused so far.
+    pub refusals: u64,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum WorkerState {
     Starting,
@@ -115,6 +128,7 @@ pub struct Ui {
     pub online: RwSignal<bool>,
     /// Peers with an open data channel.
     pub peers: RwSignal<Vec<PeerId>>,
+    pub mesh: RwSignal<MeshView>,
     /// `None` until the event store is loaded.
     pub economy: RwSignal<Option<Arc<Shown>>>,
     /// The identity whose karma the chart shows (`None`: mine).
@@ -144,6 +158,7 @@ impl Ui {
             arrival: RwSignal::new(None),
             online: RwSignal::new(true),
             peers: RwSignal::new(Vec::new()),
+            mesh: RwSignal::new(MeshView::default()),
             economy: RwSignal::new(None),
             inspected: RwSignal::new(None),
             store: RwSignal::new(StoreStatus::default()),

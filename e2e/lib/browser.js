@@ -36,11 +36,12 @@ function appUrl(relayUrl) {
  * Console errors and uncaught page errors are collected on the returned object.
  * `beforeOpen(context)` runs before the first navigation (e.g. to install a gate).
  */
-async function openUser(browser, relayUrl, name, { beforeOpen, fragment } = {}) {
+async function openUser(browser, relayUrl, name, { beforeOpen, fragment, query } = {}) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   if (beforeOpen) await beforeOpen(context);
   const page = await context.newPage();
-  const url = fragment ? `${appUrl(relayUrl)}#${fragment}` : appUrl(relayUrl);
+  const base = query ? `${appUrl(relayUrl)}&${query}` : appUrl(relayUrl);
+  const url = fragment ? `${base}#${fragment}` : base;
   const user = { name, context, page, url, console: [], errors: [] };
   const stamp = () => new Date().toISOString();
   page.on('console', (msg) => {

@@ -50,11 +50,11 @@ class Swarm {
   }
 
   /**
-   * Opens one user; `beforeOpen(context)` runs before its page loads, `fragment` (e.g. an invite)
-   * follows the `#` of the address it opens (see lib/browser.js).
+   * Opens one user; `beforeOpen(context)` runs before its page loads, `query` (e.g. `mesh-active=3`)
+   * is added to the address's query and `fragment` (e.g. an invite) follows its `#` (see lib/browser.js).
    */
-  async joinWith(name, { beforeOpen, fragment } = {}) {
-    const peer = new Peer(await openUser(this.browser, this.relay.url, name, { beforeOpen, fragment }));
+  async joinWith(name, { beforeOpen, fragment, query } = {}) {
+    const peer = new Peer(await openUser(this.browser, this.relay.url, name, { beforeOpen, fragment, query }));
     this.peers.push(peer);
     return peer;
   }

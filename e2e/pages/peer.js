@@ -14,6 +14,7 @@ const { ModelPanel } = require('./model-panel');
 const { Planner } = require('./planner');
 const { Settings } = require('./settings');
 const { InviteCard } = require('./invite');
+const { MeshPanel } = require('./mesh');
 const { tid, texts } = require('./dom');
 const { eventually, UI_TIMEOUT_MS, RECONNECT_TIMEOUT_MS } = require('../lib/wait');
 
@@ -36,6 +37,7 @@ class Peer {
     this.planner = new Planner(this.page, this.name);
     this.settings = new Settings(this.page, this.name);
     this.invite = new InviteCard(this.page, this.name);
+    this.mesh = new MeshPanel(this.page, this.name);
     this._did = null;
   }
 

@@ -1,11 +1,12 @@
-//! The swarm as this tab sees it: the event store, the table of links to peers, and the glue
-//! between relay signaling, WebRTC links, the store and the UI. The relay connection is a sync
+//! The swarm as this tab sees it: the event store, the mesh, the table of links to peers, and the
+//! glue between signaling, WebRTC links, the store and the UI. The relay connection is a sync
 //! link too (to the relay's archive, whose peer id is the genesis author's).
 //!
 //! Thin on purpose: every protocol decision about events (admission, sync replies, views) is made
-//! by `amorph_core`; this file only moves bytes between links and the store and publishes what
-//! core derived. The one local rule is which of two crossing offers wins (smaller did:key keeps
-//! its offer), so that each pair of peers ends up with exactly one link.
+//! by `amorph_core`, and so is every decision about the mesh (who is a neighbour, what is
+//! forwarded; `mesh_driver`); this file moves bytes between links, the mesh and the store and
+//! publishes what core derived. The one local rule is which of two crossing offers wins (smaller
+//! did:key keeps its offer), so that each pair of peers ends up with exactly one link.
 //!
 //! Durability rule: our own events are on disk before they leave the tab (see `persist`).
 
@@ -19,8 +20,10 @@ use amorph_core::events::{Event, Heartbeat, Settle, SignedEvent};
 use amorph_core::identity::{Identity, PeerId};
 use amorph_core::karma::HEARTBEAT_INTERVAL_MS;
 use amorph_core::market::TaskState;
+use amorph_core::mesh::neighbor::NeighborMessage;
+use amorph_core::mesh::{Mesh, MeshConfig};
 use amorph_core::router::{latest_envelopes, PeerCandidate, TaskKind};
-use amorph_core::signal::{ClientMessage, SignalPayload};
+use amorph_core::signal::{SignalPayload, SignalRouter};
 use amorph_core::store::{adversary, EventStore};
 use amorph_core::wire::EventId;
 use leptos::prelude::*;
@@ -31,12 +34,18 @@ use crate::rtc::{Link, LinkEvent, LinkListener};
 use crate::storage::Storage;
 use crate::timeline::TimelineItem;
 use crate::ui_state::{Shown, StoreStatus, Ui};
+use mesh_driver::{SignalPath, Via, PING_INTERVAL_MS};
 use persist::{Dest, Persist};
 
+mod mesh_driver;
+pub use mesh_driver::config_for_page as mesh_config_for_page;
 mod persist;
 
-/// Most links (open or being set up) at once; offers beyond this are ignored.
+/// Most links (open or being set up) at once; offers beyond this are ignored. The mesh keeps far
+/// fewer (its active view); the rest are links being opened or closed.
 pub const MAX_LINKS: usize = 16;
+/// Contacts from the relay's welcome the mesh asks to take this tab in.
+const JOIN_CONTACTS: usize = 3;
 /// A link whose channel has not opened by then is given up (e.g. its offer went to a page that
 /// has since reloaded), so a later offer from either side can take its place.
 const LINK_SETUP_TIMEOUT_MS: u32 = 15_000;
@@ -49,6 +58,27 @@ pub struct Swarm {
     store: EventStore,
     links: BTreeMap<PeerId, Link>,
     next_link_id: u64,
+    /// Membership and broadcast (core's state machine); `mesh_driver` feeds it.
+    mesh: Mesh,
+    /// Checks and passes on signals routed through this tab.
+    signals: SignalRouter,
+    /// Frames waiting for a link that is still opening.
+    queued: BTreeMap<PeerId, Vec<Vec<u8>>>,
+    /// How each link's signals travel (the relay, or a route through the mesh).
+    signal_paths: BTreeMap<PeerId, SignalPath>,
+    /// The links each neighbour says it holds.
+    neighbor_links: BTreeMap<PeerId, Vec<PeerId>>,
+    /// Round-trip times to neighbours, from the last probe.
+    rtt_ms: BTreeMap<PeerId, u32>,
+    /// Links the mesh let go that stay open as signaling paths, since when.
+    dormant: BTreeMap<PeerId, u64>,
+    /// Since when each open link has not been a neighbour's.
+    idle_since: BTreeMap<PeerId, u64>,
+    /// When the mesh's next timeout is scheduled.
+    mesh_timer_at: Option<u64>,
+    next_nonce: u64,
+    /// Neighbour messages and routed signals refused (they count against the sender).
+    mesh_refusals: u64,
     relay: Option<RelayClient>,
     /// The peer whose invite opened this page: linked first.
     inviter: Option<PeerId>,
@@ -69,7 +99,16 @@ pub fn now_ms() -> u64 {
 
 impl Swarm {
     /// `economy` is `store.economy()`: its events folded from its checkpoint, if any.
-    pub fn new(identity: Identity, store: EventStore, economy: Economy, storage: Option<Storage>, ui: Ui) -> SwarmRef {
+    /// `mesh_config` sizes the mesh; `seed` (32 random bytes) drives its random choices.
+    pub fn new(
+        identity: Identity,
+        store: EventStore,
+        economy: Economy,
+        storage: Option<Storage>,
+        ui: Ui,
+        mesh_config: MeshConfig,
+        seed: [u8; 32],
+    ) -> SwarmRef {
         let me = identity.peer_id();
         // What was restored is what the last committed snapshot held.
         let saved = if storage.is_some() { store.len() } else { 0 };
@@ -81,6 +120,17 @@ impl Swarm {
                 store,
                 links: BTreeMap::new(),
                 next_link_id: 1,
+                mesh: Mesh::new(me, mesh_config, seed),
+                signals: SignalRouter::new(me),
+                queued: BTreeMap::new(),
+                signal_paths: BTreeMap::new(),
+                neighbor_links: BTreeMap::new(),
+                rtt_ms: BTreeMap::new(),
+                dormant: BTreeMap::new(),
+                idle_since: BTreeMap::new(),
+                mesh_timer_at: None,
+                next_nonce: 0,
+                mesh_refusals: 0,
                 relay: None,
                 inviter: None,
                 storage,
@@ -137,6 +187,18 @@ impl Swarm {
         });
     }
 
+    /// Probes the neighbours' round-trip times every few seconds while the tab is open.
+    pub fn start_pings(this: &SwarmRef) {
+        let weak = Rc::downgrade(this);
+        wasm_bindgen_futures::spawn_local(async move {
+            loop {
+                gloo_timers::future::TimeoutFuture::new(PING_INTERVAL_MS).await;
+                let Some(swarm) = weak.upgrade() else { return };
+                swarm.borrow_mut().ping_neighbors();
+            }
+        });
+    }
+
     fn link_listener(&self) -> LinkListener {
         let weak = self.this.clone();
         Rc::new(move |peer, id, event| {
@@ -163,21 +225,24 @@ impl Swarm {
             }
             RelayEvent::Trying(url) => self.ui.relay_url.set(Some(url)),
             RelayEvent::Welcome(mut peers) => {
-                // The inviter first, so it gets one of the few links if the relay names many peers.
-                peers.sort_by_key(|peer| Some(*peer) != self.inviter);
                 // The relay's archive is a peer like any other: open the sync with our state vector.
                 let step1 = self.store.sync_step1();
                 self.send_to_relay(&step1);
-                for peer in peers {
-                    if peer != self.me && !self.links.contains_key(&peer) && self.links.len() < MAX_LINKS {
-                        self.start_offer(peer);
-                    }
+                // A tab with no neighbours (new, or cut off) asks a few of the peers the relay
+                // names to take it in, the inviter first; named no one, it founds the mesh and
+                // takes in those who come later.
+                peers.retain(|peer| *peer != self.me);
+                peers.sort_by_key(|peer| Some(*peer) != self.inviter);
+                if self.mesh.active().is_empty() {
+                    peers.truncate(JOIN_CONTACTS);
+                    self.mesh.join(&peers, now_ms());
+                    self.drive();
                 }
             }
-            RelayEvent::Signal { from, payload } => self.on_signal(from, payload),
+            RelayEvent::Signal { from, payload } => self.on_signal(from, payload, SignalPath::Relay),
             RelayEvent::Sync(bytes) => {
                 let relay = self.store.genesis().author();
-                self.on_sync_message(relay, &bytes);
+                self.on_sync_message(relay, &bytes, Via::Relay);
             }
             RelayEvent::Refused { code, message } => {
                 self.ui.relay_note.set(Some(format!("relay refused: {message} ({code:?})")));
@@ -185,17 +250,24 @@ impl Swarm {
         }
     }
 
-    fn start_offer(&mut self, peer: PeerId) {
+    /// Offers a link to `peer`, its signals travelling by `path`. False if it cannot start.
+    fn start_offer(&mut self, peer: PeerId, path: SignalPath) -> bool {
         let id = self.take_link_id();
         match Link::offer(peer, id, self.link_listener()) {
             Ok(link) => {
                 self.links.insert(peer, link);
+                self.signal_paths.insert(peer, path);
+                true
             }
-            Err(e) => web_sys::console::warn_1(&format!("cannot open a link: {e}").into()),
+            Err(e) => {
+                web_sys::console::warn_1(&format!("cannot open a link: {e}").into());
+                false
+            }
         }
     }
 
-    fn on_signal(&mut self, from: PeerId, payload: SignalPayload) {
+    /// A signal for us, from the relay or routed through the mesh (`path`: how to answer).
+    fn on_signal(&mut self, from: PeerId, payload: SignalPayload, path: SignalPath) {
         if from == self.me {
             return;
         }
@@ -206,7 +278,8 @@ impl Swarm {
                     if existing.awaiting_answer() && self.me.to_did() < from.to_did() {
                         return;
                     }
-                    // Otherwise theirs wins: a polite loser, or a peer that restarted.
+                    // Otherwise theirs wins: a polite loser, or a peer that restarted. Frames
+                    // queued for our own offer wait for theirs.
                     self.links.remove(&from);
                     self.publish_peers();
                 } else if self.links.len() >= MAX_LINKS {
@@ -216,6 +289,7 @@ impl Swarm {
                 match Link::answer(from, id, sdp, self.link_listener()) {
                     Ok(link) => {
                         self.links.insert(from, link);
+                        self.signal_paths.insert(from, path);
                     }
                     Err(e) => web_sys::console::warn_1(&format!("cannot answer: {e}").into()),
                 }
@@ -239,28 +313,17 @@ impl Swarm {
             return; // a replaced or forgotten link
         }
         match event {
-            LinkEvent::Signal(payload) => {
-                if let Some(relay) = &self.relay {
-                    relay.send(&ClientMessage::Signal { to: peer.to_did(), payload });
-                }
-            }
-            LinkEvent::Open => {
-                let step1 = self.store.sync_step1();
-                if let Some(link) = self.links.get(&peer) {
-                    link.send(&step1);
-                }
-                self.publish_peers();
-            }
-            LinkEvent::Message(bytes) => self.on_sync_message(peer, &bytes),
-            LinkEvent::Closed => {
-                self.links.remove(&peer);
-                self.publish_peers();
-            }
+            LinkEvent::Signal(payload) => self.send_signal(peer, payload),
+            LinkEvent::Open => self.on_link_open(peer),
+            LinkEvent::Message(bytes) => self.on_link_message(peer, &bytes),
+            LinkEvent::Closed => return self.on_link_closed(peer),
         }
+        self.drive();
     }
 
-    /// One sync message from a link's peer, or from the relay's archive (`peer` = the genesis author).
-    fn on_sync_message(&mut self, peer: PeerId, bytes: &[u8]) {
+    /// One sync message: from the relay's archive (`peer` = the genesis author), from a
+    /// neighbour's sync, or a broadcast the mesh delivered (`peer`: the neighbour it came from).
+    fn on_sync_message(&mut self, peer: PeerId, bytes: &[u8], via: Via) {
         let epoch_before = self.store.epoch().map(|epoch| epoch.id);
         let outcome = self.store.handle_message(peer, bytes, now_ms());
         if self.store.epoch().map(|epoch| epoch.id) != epoch_before {
@@ -271,21 +334,24 @@ impl Swarm {
             self.schedule_persist();
             self.refresh_views();
         }
-        let from_relay = peer == self.store.genesis().author();
         // Replies to a sync step 1 may carry events of ours.
-        if from_relay {
-            for reply in outcome.replies {
-                self.send_own(Dest::Relay(reply));
+        match via {
+            Via::Relay => outcome.replies.into_iter().for_each(|reply| self.send_own(Dest::Relay(reply))),
+            Via::Neighbor => {
+                outcome.replies.into_iter().for_each(|reply| self.send_own(Dest::Neighbor { peer, bytes: reply }))
             }
-        } else if let Some(id) = self.links.get(&peer).map(|l| l.id) {
-            for reply in outcome.replies {
-                self.send_own(Dest::Link { peer, id, bytes: reply });
-            }
+            // A broadcast is an update: nothing to answer.
+            Via::Broadcast => {}
         }
-        for message in &outcome.forward {
-            self.send_to_all(message, Some(peer));
-            if !from_relay {
-                self.send_to_relay(message);
+        for message in outcome.forward {
+            // The mesh forwards broadcasts by itself; what a sync or the relay brought, it spreads.
+            match via {
+                Via::Relay => self.spread(None, message),
+                Via::Neighbor => {
+                    self.send_to_relay(&message);
+                    self.spread(Some(peer), message);
+                }
+                Via::Broadcast => self.send_to_relay(&message),
             }
         }
         if let Some(error) = &outcome.error {
@@ -299,9 +365,14 @@ impl Swarm {
         }
     }
 
-    /// Sends on every open link except `except`; returns on how many it went out.
-    fn send_to_all(&self, message: &[u8], except: Option<PeerId>) -> usize {
-        self.links.values().filter(|l| Some(l.peer) != except && l.send(message)).count()
+    /// Sends a sync message to every neighbour itself (not as a broadcast); returns to how many.
+    fn send_to_neighbors(&mut self, message: &[u8]) -> usize {
+        let neighbors = self.mesh.active().to_vec();
+        for neighbor in &neighbors {
+            self.send_neighbor(*neighbor, NeighborMessage::Sync(message.to_vec()));
+        }
+        self.drive();
+        neighbors.len()
     }
 
     /// Sends a sync message to the relay's archive if joined (else it catches up on the next join).
@@ -375,16 +446,16 @@ impl Swarm {
         task.timeline.iter().filter_map(|id| self.store.get(id)).map(TimelineItem::of).collect()
     }
 
-    /// Test hook: a forged event on every open link (not applied here). Returns the link count.
-    pub fn inject_forged(&self) -> usize {
+    /// Test hook: a forged event to every neighbour (not applied here). Returns the neighbour count.
+    pub fn inject_forged(&mut self) -> usize {
         let message = adversary::forged_event_message(&self.store, &self.identity, now_ms());
-        self.send_to_all(&message, None)
+        self.send_to_neighbors(&message)
     }
 
-    /// Test hook: an update that tries to overwrite `target` on every open link (not applied here).
-    pub fn inject_overwrite(&self, target: EventId) -> usize {
+    /// Test hook: an update that tries to overwrite `target`, to every neighbour (not applied here).
+    pub fn inject_overwrite(&mut self, target: EventId) -> usize {
         match adversary::overwrite_message(&self.store, target, &self.identity, now_ms()) {
-            Some(message) => self.send_to_all(&message, None),
+            Some(message) => self.send_to_neighbors(&message),
             None => 0,
         }
     }
@@ -399,7 +470,7 @@ impl Swarm {
             let mut swarm = swarm.borrow_mut();
             let stuck = swarm.links.values().find(|l| l.id == id && !l.is_open()).map(|l| l.peer);
             if let Some(peer) = stuck {
-                swarm.links.remove(&peer);
+                swarm.on_link_closed(peer);
             }
         });
         id

@@ -12,6 +12,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use amorph_core::identity::PeerId;
+use amorph_core::mesh::neighbor::NeighborMessage;
 
 use super::{Swarm, SwarmRef};
 use crate::storage::{StorageError, KEY_CHECKPOINT, KEY_EVENTS};
@@ -55,12 +56,12 @@ pub(super) struct Held {
 }
 
 pub(super) enum Dest {
-    /// Every open link and the relay.
+    /// A broadcast to the mesh, and the relay.
     All(Vec<u8>),
     /// The relay's archive, if joined.
     Relay(Vec<u8>),
-    /// The link `id` to `peer`, if it is still that one.
-    Link { peer: PeerId, id: u64, bytes: Vec<u8> },
+    /// One neighbour, if it still is one.
+    Neighbor { peer: PeerId, bytes: Vec<u8> },
 }
 
 impl Persist {
@@ -80,19 +81,18 @@ impl Swarm {
         }
     }
 
-    pub(super) fn deliver(&self, to: Dest) {
+    pub(super) fn deliver(&mut self, to: Dest) {
         match to {
             Dest::All(bytes) => {
-                self.send_to_all(&bytes, None);
                 self.send_to_relay(&bytes);
+                self.spread(None, bytes);
             }
             Dest::Relay(bytes) => {
                 self.send_to_relay(&bytes);
             }
-            Dest::Link { peer, id, bytes } => {
-                if let Some(link) = self.links.get(&peer).filter(|l| l.id == id) {
-                    link.send(&bytes);
-                }
+            Dest::Neighbor { peer, bytes } => {
+                self.send_neighbor(peer, NeighborMessage::Sync(bytes));
+                self.drive();
             }
         }
     }

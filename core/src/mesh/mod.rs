@@ -3,13 +3,15 @@
 //!
 //! `Mesh` (in `peer`) is the one object an adapter drives: frames, link failures and timeouts go
 //! in with the caller's time; frames to send, links to close and events come out. The protocol
-//! is specified in docs/mesh.md. Nothing here opens sockets, reads a clock or draws entropy.
+//! is specified in docs/mesh.md. `neighbor` is what the app itself says to a neighbour inside
+//! `Direct` frames. Nothing here opens sockets, reads a clock or draws entropy.
 
 mod broadcast;
 mod cache;
 pub mod config;
 mod context;
 mod membership;
+pub mod neighbor;
 mod peer;
 pub mod penalties;
 mod timers;
