@@ -217,6 +217,7 @@ impl Swarm {
         self.signal_paths.remove(&peer);
         self.neighbor_links.remove(&peer);
         self.rtt_ms.remove(&peer);
+        self.idle_since.remove(&peer);
         self.publish_peers();
     }
 
