@@ -3,7 +3,7 @@
 
 use amorph_core::identity::PeerId;
 use amorph_core::mesh::wire::encode;
-use amorph_core::mesh::{Frame, FrameKind, Mesh, MeshConfig, MeshEvent, MessageId, Output, SendError};
+use amorph_core::mesh::{Frame, FrameKind, Mesh, MeshConfig, MeshEvent, MessageId, Offence, Output, SendError};
 
 fn peer(n: u32) -> PeerId {
     let mut bytes = [7u8; 32];
@@ -163,4 +163,14 @@ fn an_announced_payload_that_never_comes_is_counted_against_the_announcer() {
     assert!(grafted);
     assert!(a.penalties(&b.me()).is_some_and(|c| c.unanswered_grafts >= 1));
     assert_eq!(a.sizes().broadcast.missing, 0, "given up after the last announcer");
+}
+
+#[test]
+fn what_the_app_refuses_is_counted_with_the_mesh_offences() {
+    let mut mesh = Mesh::new(peer(1), MeshConfig::default(), [1; 32]);
+    mesh.report(peer(2), Offence::Malformed, 10);
+    mesh.report(peer(2), Offence::Oversized, 20);
+    let counters = mesh.penalties(&peer(2)).expect("peer 2 is counted");
+    assert_eq!((counters.malformed, counters.oversized, counters.last_ms), (1, 1, 20));
+    assert!(mesh.penalties(&peer(3)).is_none());
 }

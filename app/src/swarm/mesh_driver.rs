@@ -12,9 +12,9 @@
 //! tab that lost its neighbours.
 
 use amorph_core::identity::PeerId;
-use amorph_core::mesh::neighbor::{NeighborMessage, MAX_ADVERTISED_LINKS};
-use amorph_core::mesh::{MeshConfig, MeshEvent, MessageId, Output};
-use amorph_core::signal::{ClientMessage, Routed, SignalPayload, SignalRouter};
+use amorph_core::mesh::neighbor::NeighborMessage;
+use amorph_core::mesh::{MeshConfig, MeshEvent, MessageId, Offence, Output};
+use amorph_core::signal::{ClientMessage, RouteError, Routed, SignalPayload, SignalRouter};
 use amorph_core::store::MAX_SYNC_MESSAGE_BYTES;
 use sha2::{Digest, Sha256};
 
@@ -33,6 +33,9 @@ const FRAME_MESH: u8 = 0;
 const FRAME_SIGNAL: u8 = 1;
 /// Links the mesh let go that are kept open as signaling paths; the oldest is closed beyond this.
 const DORMANT_LINKS_MAX: usize = 2;
+
+/// Rounds of failed dials and new choices handled within one input.
+const MAX_DIAL_ROUNDS: usize = 8;
 
 /// Frames held for a link that is still opening; more are dropped (the mesh repeats what matters).
 const MAX_QUEUED_FRAMES: usize = 64;
@@ -61,10 +64,9 @@ pub(super) fn message_id(bytes: &[u8]) -> MessageId {
 pub fn config_for_page() -> MeshConfig {
     let mut config = MeshConfig::default();
     let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
-    let asked = search
-        .trim_start_matches('?')
-        .split('&')
-        .find_map(|pair| pair.strip_prefix("mesh-active="))
+    let asked = web_sys::UrlSearchParams::new_with_str(&search)
+        .ok()
+        .and_then(|params| params.get("mesh-active"))
         .and_then(|n| n.parse::<usize>().ok());
     if let Some(active) = asked.filter(|n| ACTIVE_VIEW_BOUNDS.contains(n)) {
         config.membership.active_max = active;
@@ -78,24 +80,28 @@ impl Swarm {
     /// Does what the mesh asked for after an input, until it asks nothing more; then sets the
     /// timer for its next timeout.
     pub(super) fn drive(&mut self) {
-        let mut failed = Vec::new();
-        while let Some(output) = self.mesh.poll_output() {
-            match output {
-                Output::Transmit { to, bytes, .. } => {
-                    if !self.transmit(to, bytes) {
-                        failed.push(to);
+        for _ in 0..MAX_DIAL_ROUNDS {
+            let mut failed = Vec::new();
+            while let Some(output) = self.mesh.poll_output() {
+                match output {
+                    Output::Transmit { to, bytes, .. } => {
+                        if !self.transmit(to, bytes) {
+                            failed.push(to);
+                        }
                     }
+                    Output::CloseLink(peer) => self.retire_link(peer),
+                    Output::Event(event) => self.on_mesh_event(event),
                 }
-                Output::CloseLink(peer) => self.retire_link(peer),
-                Output::Event(event) => self.on_mesh_event(event),
             }
-        }
-        for peer in failed {
-            self.mesh.handle_link_down(peer, now_ms());
-        }
-        if self.mesh.poll_output().is_some() {
-            // A failed dial made the mesh pick another peer.
-            return self.drive();
+            if failed.is_empty() {
+                break;
+            }
+            // A failed dial makes the mesh pick another peer: do what it asks next (a few rounds;
+            // whatever it asks after them waits for the next input).
+            let now = now_ms();
+            for peer in failed {
+                self.mesh.handle_link_down(peer, now);
+            }
         }
         self.schedule_mesh_timer();
         self.publish_mesh();
@@ -139,7 +145,7 @@ impl Swarm {
             Some((&FRAME_MESH, frame)) => self.mesh.handle_frame(peer, frame, now_ms()),
             Some((&FRAME_SIGNAL, signal)) => self.on_routed_signal(peer, signal),
             _ => {
-                self.mesh_refusals += 1;
+                self.mesh.report(peer, Offence::Malformed, now_ms());
                 web_sys::console::warn_1(&format!("{} sent a message of no known kind", peer.short()).into());
             }
         }
@@ -148,8 +154,7 @@ impl Swarm {
     /// How to reach `to` for signaling: through an open link to a peer that says it is linked
     /// with it, else the relay.
     fn signal_path(&self, to: PeerId) -> Option<SignalPath> {
-        let open = |peer: &PeerId| self.links.get(peer).is_some_and(Link::is_open);
-        let via = self.neighbor_links.iter().find(|(peer, links)| open(peer) && links.contains(&to));
+        let via = self.neighbor_links.iter().find(|(peer, links)| self.is_linked(peer) && links.contains(&to));
         match via {
             Some((peer, _)) => Some(SignalPath::Mesh(vec![*peer])),
             None if self.relay.as_ref().is_some_and(|r| r.is_joined()) => Some(SignalPath::Relay),
@@ -197,7 +202,7 @@ impl Swarm {
     /// The mesh let `peer` go: its open link stays as a dormant signaling path (the oldest
     /// dormant one closes beyond the bound); a link still opening is closed.
     fn retire_link(&mut self, peer: PeerId) {
-        if !self.links.get(&peer).is_some_and(Link::is_open) {
+        if !self.is_linked(&peer) {
             return self.forget_link(peer);
         }
         self.dormant.insert(peer, now_ms());
@@ -208,6 +213,11 @@ impl Swarm {
                 None => break,
             }
         }
+    }
+
+    /// Whether the link to `peer` is open.
+    fn is_linked(&self, peer: &PeerId) -> bool {
+        self.links.get(peer).is_some_and(Link::is_open)
     }
 
     pub(super) fn forget_link(&mut self, peer: PeerId) {
@@ -244,14 +254,13 @@ impl Swarm {
         let message = match NeighborMessage::decode(bytes) {
             Ok(message) => message,
             Err(e) => {
-                self.mesh_refusals += 1;
+                self.mesh.report(from, Offence::Malformed, now_ms());
                 return web_sys::console::warn_1(&format!("{} sent {e}", from.short()).into());
             }
         };
         match message {
             NeighborMessage::Sync(bytes) => self.on_sync_message(from, &bytes, Via::Neighbor),
-            NeighborMessage::Links(mut links) => {
-                links.truncate(MAX_ADVERTISED_LINKS);
+            NeighborMessage::Links(links) => {
                 self.neighbor_links.insert(from, links);
             }
             NeighborMessage::Ping { sent_ms } => self.send_neighbor(from, NeighborMessage::Pong { sent_ms }),
@@ -263,7 +272,8 @@ impl Swarm {
     }
 
     fn on_routed_signal(&mut self, neighbor: PeerId, bytes: &[u8]) {
-        let linked = |peer: &PeerId| self.links.get(peer).is_some_and(Link::is_open);
+        let links = &self.links;
+        let linked = |peer: &PeerId| links.get(peer).is_some_and(Link::is_open);
         match self.signals.handle(neighbor, bytes, now_ms(), linked) {
             Ok(Routed::Forward { next, bytes }) => {
                 self.send_on_link(next, FRAME_SIGNAL, &bytes);
@@ -272,7 +282,9 @@ impl Swarm {
                 self.on_signal(from, payload, SignalPath::Mesh(reply_route))
             }
             Err(e) => {
-                self.mesh_refusals += 1;
+                let offence =
+                    if matches!(e, RouteError::TooLarge { .. }) { Offence::Oversized } else { Offence::Malformed };
+                self.mesh.report(neighbor, offence, now_ms());
                 web_sys::console::warn_1(&format!("refused a signal from {}: {e}", neighbor.short()).into());
             }
         }
@@ -340,7 +352,7 @@ impl Swarm {
             active: self.mesh.active().iter().map(|p| (*p, self.rtt_ms.get(p).copied())).collect(),
             passive: self.mesh.passive().to_vec(),
             known: self.neighbor_links.iter().map(|(p, links)| (*p, links.clone())).collect(),
-            refusals: self.mesh_refusals + self.mesh.offenders().map(|(_, c)| u64::from(c.total())).sum::<u64>(),
+            refusals: self.mesh.offenders().map(|(_, c)| u64::from(c.total())).sum::<u64>(),
         };
         if self.ui.mesh.with_untracked(|shown| *shown != view) {
             self.ui.mesh.set(view);

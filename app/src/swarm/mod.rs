@@ -77,8 +77,6 @@ pub struct Swarm {
     /// When the mesh's next timeout is scheduled.
     mesh_timer_at: Option<u64>,
     next_nonce: u64,
-    /// Neighbour messages and routed signals refused (they count against the sender).
-    mesh_refusals: u64,
     relay: Option<RelayClient>,
     /// The peer whose invite opened this page: linked first.
     inviter: Option<PeerId>,
@@ -130,7 +128,6 @@ impl Swarm {
                 idle_since: BTreeMap::new(),
                 mesh_timer_at: None,
                 next_nonce: 0,
-                mesh_refusals: 0,
                 relay: None,
                 inviter: None,
                 storage,

@@ -207,6 +207,13 @@ impl Mesh {
         self.broadcast.lazy()
     }
 
+    /// The application refused bytes `peer` sent over its link (a message inside a `Direct` frame,
+    /// or something beside the mesh's frames): counted with the mesh's own offences, so one set of
+    /// counters says what each peer did.
+    pub fn report(&mut self, peer: PeerId, offence: Offence, now_ms: u64) {
+        self.ctx.offence(peer, offence, now_ms);
+    }
+
     /// Misbehaviour counted against `peer`, if any.
     pub fn penalties(&self, peer: &PeerId) -> Option<&Counters> {
         self.ctx.penalties.get(peer)
