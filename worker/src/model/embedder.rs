@@ -77,7 +77,7 @@ impl Embedder {
         let ids = Tensor::<2, Int>::from_data(TensorData::new(ids, [rows, len]), &self.device);
         let key_bias = Tensor::<4>::from_data(TensorData::new(key_bias, [rows, 1, 1, len]), &self.device);
         let mask = Tensor::<3>::from_data(TensorData::new(mask, [rows, len, 1]), &self.device);
-        Ok(mean_pool_normalized(self.bert.forward(ids, key_bias), mask))
+        Ok(mean_pool_normalized(self.bert.forward(ids, key_bias)?, mask))
     }
 }
 

@@ -2,13 +2,15 @@
 //! followed by a residual add and LayerNorm (post-norm, as in the original BERT).
 //!
 //! Exact erf GELU, LayerNorm eps 1e-12, padded keys masked by an additive bias. Holds f32 tensors
-//! only; where they come from is [`super::weights`]' concern.
+//! only; where they come from is [`super::weights`]' concern. On the CPU the dense layers run on
+//! [`PackedLinear`] (see [`super::kernels`]), everything else on burn's ops.
 
+use super::kernels::{Activation, PackedLinear};
 use super::weights::Weights;
 use super::ModelError;
 use burn::tensor::activation::{gelu, softmax};
 use burn::tensor::module::{layer_norm, linear};
-use burn::tensor::Tensor;
+use burn::tensor::{Tensor, TensorData};
 
 /// Width of the hidden states.
 pub(crate) const HIDDEN: usize = 384;
@@ -20,22 +22,41 @@ const INTERMEDIATE: usize = 1536;
 /// BERT's LayerNorm epsilon (config.json `layer_norm_eps`).
 const LAYER_NORM_EPS: f64 = 1e-12;
 
-/// A Linear layer with its weight as `[inputs, outputs]`.
-struct Dense {
-    weight: Tensor<2>,
-    bias: Tensor<1>,
+/// A Linear layer: on the device as burn tensors (its weight as `[inputs, outputs]`), or packed
+/// for the CPU.
+enum Dense {
+    OnDevice { weight: Tensor<2>, bias: Tensor<1> },
+    Packed(PackedLinear),
 }
 
 impl Dense {
     fn load(weights: &Weights, prefix: &str, inputs: usize, outputs: usize) -> Result<Self, ModelError> {
-        Ok(Self {
+        if weights.on_cpu() {
+            return Ok(Self::Packed(weights.packed_linear(prefix, inputs, outputs)?));
+        }
+        Ok(Self::OnDevice {
             weight: weights.linear(&format!("{prefix}.weight"), outputs, inputs)?,
             bias: weights.vector(&format!("{prefix}.bias"), outputs)?,
         })
     }
 
-    fn forward(&self, x: Tensor<3>) -> Tensor<3> {
-        linear(x, self.weight.clone(), Some(self.bias.clone()))
+    fn forward(&self, x: Tensor<3>, activation: Activation) -> Result<Tensor<3>, ModelError> {
+        match self {
+            Self::OnDevice { weight, bias } => {
+                let y = linear(x, weight.clone(), Some(bias.clone()));
+                Ok(if activation == Activation::Gelu { gelu(y) } else { y })
+            }
+            Self::Packed(layer) => {
+                let [batch, tokens, _] = x.dims();
+                let device = x.device();
+                let data = x.into_data();
+                let values = data.as_slice::<f32>().map_err(|e| ModelError::Device(e.to_string()))?;
+                let y = layer.forward(values, activation).ok_or_else(|| {
+                    ModelError::Device(format!("{} values are not rows of {}", values.len(), layer.inputs()))
+                })?;
+                Ok(Tensor::from_data(TensorData::new(y, [batch, tokens, layer.outputs()]), &device))
+            }
+        }
     }
 }
 
@@ -88,21 +109,21 @@ impl Layer {
 
     /// `x`: `[batch, tokens, HIDDEN]`; `key_bias`: `[batch, 1, 1, tokens]`, 0 for a real token and
     /// a large negative number for padding, added to the attention scores.
-    pub fn forward(&self, x: Tensor<3>, key_bias: Tensor<4>) -> Tensor<3> {
-        let attended = self.attention_output.forward(self.attention(x.clone(), key_bias));
+    pub fn forward(&self, x: Tensor<3>, key_bias: Tensor<4>) -> Result<Tensor<3>, ModelError> {
+        let attended = self.attention_output.forward(self.attention(x.clone(), key_bias)?, Activation::None)?;
         let x = self.attention_norm.forward(attended + x);
-        let inner = gelu(self.intermediate.forward(x.clone()));
-        self.output_norm.forward(self.output.forward(inner) + x)
+        let inner = self.intermediate.forward(x.clone(), Activation::Gelu)?;
+        Ok(self.output_norm.forward(self.output.forward(inner, Activation::None)? + x))
     }
 
-    fn attention(&self, x: Tensor<3>, key_bias: Tensor<4>) -> Tensor<3> {
+    fn attention(&self, x: Tensor<3>, key_bias: Tensor<4>) -> Result<Tensor<3>, ModelError> {
         let [batch, tokens, _] = x.dims();
         // [batch, tokens, HIDDEN] -> [batch, HEADS, tokens, HEAD_DIM]
         let heads = |t: Tensor<3>| t.reshape([batch, tokens, HEADS, HEAD_DIM]).swap_dims(1, 2);
-        let query = heads(self.query.forward(x.clone()));
-        let key = heads(self.key.forward(x.clone()));
-        let value = heads(self.value.forward(x));
+        let query = heads(self.query.forward(x.clone(), Activation::None)?);
+        let key = heads(self.key.forward(x.clone(), Activation::None)?);
+        let value = heads(self.value.forward(x, Activation::None)?);
         let scores = query.matmul(key.swap_dims(2, 3)).div_scalar((HEAD_DIM as f64).sqrt()) + key_bias;
-        softmax(scores, 3).matmul(value).swap_dims(1, 2).reshape([batch, tokens, HIDDEN])
+        Ok(softmax(scores, 3).matmul(value).swap_dims(1, 2).reshape([batch, tokens, HIDDEN]))
     }
 }

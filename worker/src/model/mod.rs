@@ -14,6 +14,8 @@ mod bert;
 #[cfg(feature = "model")]
 mod embedder;
 #[cfg(feature = "model")]
+mod kernels;
+#[cfg(feature = "model")]
 mod layer;
 #[cfg(feature = "model")]
 mod pooling;

@@ -5,6 +5,7 @@
 //! its scales), all values finite. Every failure is a [`ModelError`]; no input bytes make it panic.
 
 use super::file::{f32_values, open};
+use super::kernels::PackedLinear;
 use super::quantize::{dequantize, scale_shape, SCALE_SUFFIX};
 use super::ModelError;
 use burn::tensor::{Device, Tensor, TensorData};
@@ -45,6 +46,22 @@ impl<'a> Weights<'a> {
             }
         }
         Ok(Tensor::from_data(TensorData::new(values, [inputs, outputs]), &self.device))
+    }
+
+    /// Whether the tensors go to burn's CPU backend, where the dense layers run on
+    /// [`PackedLinear`] rather than on burn's ops.
+    pub fn on_cpu(&self) -> bool {
+        self.device == Device::flex()
+    }
+
+    /// The Linear layer `{prefix}.weight` (PyTorch's `[outputs, inputs]`) and `{prefix}.bias`,
+    /// packed for the CPU.
+    pub fn packed_linear(&self, prefix: &str, inputs: usize, outputs: usize) -> Result<PackedLinear, ModelError> {
+        let name = format!("{prefix}.weight");
+        let weight = self.values(&name, &[outputs, inputs])?;
+        let bias = self.values(&format!("{prefix}.bias"), &[outputs])?;
+        PackedLinear::new(&weight, bias, inputs, outputs)
+            .ok_or_else(|| ModelError::Device(format!("`{name}`: the CPU kernel cannot pack {outputs} outputs")))
     }
 
     /// The f32 values of tensor `name`, which must have `shape`.
