@@ -53,10 +53,6 @@ impl PackedLinear {
         self.inputs
     }
 
-    pub fn outputs(&self) -> usize {
-        self.outputs
-    }
-
     /// `x`: rows of `inputs` values each, one after another; returns the rows of `outputs`
     /// values. `None` if `x` is not a whole number of rows.
     pub fn forward(&self, x: &[f32], activation: Activation) -> Option<Vec<f32>> {
