@@ -13,7 +13,22 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
+#[cfg(target_arch = "wasm32")]
+unsafe extern "C" {
+    /// The static constructors, gathered by wasm-ld (cubecl registers itself with `inventory` in
+    /// them).
+    fn __wasm_call_ctors();
+}
+
 fn main() {
+    // Run the constructors once, here. A module that never calls them itself is linked as a
+    // "command": wasm-ld then wraps every export (each allocation or closure call from JS) in a
+    // call to all of them, which took a fifth of a batch-1 embedding (docs/benchmarks.md).
+    #[cfg(target_arch = "wasm32")]
+    // SAFETY: called once, first thing, before any code that relies on what they register.
+    unsafe {
+        __wasm_call_ctors()
+    };
     let Ok(scope) = js_sys::global().dyn_into::<DedicatedWorkerGlobalScope>() else {
         web_sys::console::error_1(&"amorph-worker must run in a dedicated web worker".into());
         return;
