@@ -5,7 +5,7 @@
 //! The checkpoint's tensor names and shapes live here; reading and checking them is
 //! [`Weights`]' job. The pooler (`pooler.*`) is not used: sentence embeddings pool the hidden states.
 
-use super::layer::{Layer, Norm, Padding, HIDDEN};
+use super::layer::{Layer, Norm, HIDDEN};
 use super::weights::Weights;
 use super::ModelError;
 use burn::tensor::module::embedding;
@@ -43,14 +43,14 @@ impl Bert {
         })
     }
 
-    /// `ids`: `[batch, tokens]` (at most [`MAX_POSITIONS`] tokens). Returns the hidden states
-    /// `[batch, tokens, HIDDEN]`.
-    pub fn forward(&self, ids: Tensor<2, Int>, padding: &Padding) -> Result<Tensor<3>, ModelError> {
+    /// `ids`: `[batch, tokens]` (at most [`MAX_POSITIONS`] tokens); `key_bias`: `[batch, 1, 1,
+    /// tokens]` (see [`Layer::forward`]). Returns the hidden states `[batch, tokens, HIDDEN]`.
+    pub fn forward(&self, ids: Tensor<2, Int>, key_bias: Tensor<4>) -> Result<Tensor<3>, ModelError> {
         let [_, tokens] = ids.dims();
         let positions = self.positions.clone().slice(0..tokens).unsqueeze::<3>();
         let segment = self.segments.clone().slice(0..1).unsqueeze::<3>();
         let x = embedding(self.words.clone(), ids) + positions + segment;
         let x = self.embeddings_norm.forward(x);
-        self.layers.iter().try_fold(x, |x, layer| layer.forward(x, padding))
+        self.layers.iter().try_fold(x, |x, layer| layer.forward(x, key_bias.clone()))
     }
 }

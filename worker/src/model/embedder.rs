@@ -4,7 +4,7 @@
 //! reads results asynchronously, which WebGPU in a browser requires.
 
 use super::bert::{Bert, VOCAB};
-use super::layer::{Padding, HIDDEN};
+use super::layer::HIDDEN;
 use super::pooling::mean_pool_normalized;
 use super::tokenizer::TextTokenizer;
 use super::weights::Weights;
@@ -75,12 +75,9 @@ impl Embedder {
         let key_bias: Vec<f32> = batch.mask.iter().map(|&real| if real { 0.0 } else { MASKED_KEY_BIAS }).collect();
         let mask: Vec<f32> = batch.mask.iter().map(|&real| f32::from(u8::from(real))).collect();
         let ids = Tensor::<2, Int>::from_data(TensorData::new(ids, [rows, len]), &self.device);
-        let padding = Padding {
-            key_bias: Tensor::<4>::from_data(TensorData::new(key_bias, [rows, 1, 1, len]), &self.device),
-            lengths: batch.lengths,
-        };
+        let key_bias = Tensor::<4>::from_data(TensorData::new(key_bias, [rows, 1, 1, len]), &self.device);
         let mask = Tensor::<3>::from_data(TensorData::new(mask, [rows, len, 1]), &self.device);
-        Ok(mean_pool_normalized(self.bert.forward(ids, &padding)?, mask))
+        Ok(mean_pool_normalized(self.bert.forward(ids, key_bias)?, mask))
     }
 }
 

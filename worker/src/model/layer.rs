@@ -5,12 +5,12 @@
 //! only; where they come from is [`super::weights`]' concern. On the CPU the dense layers run on
 //! [`PackedLinear`] (see [`super::kernels`]), everything else on burn's ops.
 
-use super::kernels::{self_attention, Activation, PackedLinear};
+use super::kernels::{Activation, PackedLinear};
 use super::weights::Weights;
 use super::ModelError;
 use burn::tensor::activation::{gelu, softmax};
 use burn::tensor::module::{layer_norm, linear};
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Tensor, TensorData};
 
 /// Width of the hidden states.
 pub(crate) const HIDDEN: usize = 384;
@@ -24,6 +24,8 @@ const LAYER_NORM_EPS: f64 = 1e-12;
 
 /// A Linear layer: on the device as burn tensors (its weight as `[inputs, outputs]`), or packed
 /// for the CPU.
+// 48 of them per model, made once at load: the size of the burn variant does not matter.
+#[allow(clippy::large_enum_variant)]
 enum Dense {
     OnDevice { weight: Tensor<2>, bias: Tensor<1> },
     Packed(PackedLinear),
@@ -47,48 +49,17 @@ impl Dense {
                 Ok(if activation == Activation::Gelu { gelu(y) } else { y })
             }
             Self::Packed(layer) => {
-                let host = Host::from_tensor(x)?;
-                host.with(forward_packed(layer, &host.values, activation)?)
+                let [batch, tokens, _] = x.dims();
+                let device = x.device();
+                let data = x.into_data();
+                let values = data.as_slice::<f32>().map_err(|e| ModelError::Device(e.to_string()))?;
+                let y = layer.forward(values, activation).ok_or_else(|| {
+                    ModelError::Device(format!("{} values are not rows of {}", values.len(), layer.inputs()))
+                })?;
+                Ok(Tensor::from_data(TensorData::new(y, [batch, tokens, layer.outputs()]), &device))
             }
         }
     }
-}
-
-fn forward_packed(layer: &PackedLinear, x: &[f32], activation: Activation) -> Result<Vec<f32>, ModelError> {
-    layer
-        .forward(x, activation)
-        .ok_or_else(|| ModelError::Device(format!("{} values are not rows of {}", x.len(), layer.inputs())))
-}
-
-/// A `[batch, tokens, width]` tensor's values in host memory, for the CPU kernels.
-struct Host {
-    values: Vec<f32>,
-    batch: usize,
-    tokens: usize,
-    device: Device,
-}
-
-impl Host {
-    fn from_tensor(x: Tensor<3>) -> Result<Self, ModelError> {
-        let [batch, tokens, _] = x.dims();
-        let device = x.device();
-        let values = x.into_data().try_into_vec_as::<f32>().map_err(|e| ModelError::Device(e.to_string()))?;
-        Ok(Self { values, batch, tokens, device })
-    }
-
-    /// `values` as a tensor of this one's batch and tokens, on its device.
-    fn with(&self, values: Vec<f32>) -> Result<Tensor<3>, ModelError> {
-        let width = values.len() / (self.batch * self.tokens).max(1);
-        Ok(Tensor::from_data(TensorData::new(values, [self.batch, self.tokens, width]), &self.device))
-    }
-}
-
-/// Which tokens of a padded batch are real, in the two forms the two paths read: the additive
-/// bias burn's attention adds to the scores (`[batch, 1, 1, tokens]`: 0 for a real token, a large
-/// negative number for padding) and the number of real tokens of each text (padding comes last).
-pub(crate) struct Padding {
-    pub key_bias: Tensor<4>,
-    pub lengths: Vec<usize>,
 }
 
 /// LayerNorm over the hidden dimension.
@@ -138,35 +109,23 @@ impl Layer {
         })
     }
 
-    /// `x`: `[batch, tokens, HIDDEN]`.
-    pub fn forward(&self, x: Tensor<3>, padding: &Padding) -> Result<Tensor<3>, ModelError> {
-        let attended = self.attention(x.clone(), padding)?;
+    /// `x`: `[batch, tokens, HIDDEN]`; `key_bias`: `[batch, 1, 1, tokens]`, 0 for a real token and
+    /// a large negative number for padding, added to the attention scores.
+    pub fn forward(&self, x: Tensor<3>, key_bias: Tensor<4>) -> Result<Tensor<3>, ModelError> {
+        let attended = self.attention_output.forward(self.attention(x.clone(), key_bias)?, Activation::None)?;
         let x = self.attention_norm.forward(attended + x);
         let inner = self.intermediate.forward(x.clone(), Activation::Gelu)?;
         Ok(self.output_norm.forward(self.output.forward(inner, Activation::None)? + x))
     }
 
-    /// The attention block up to its output projection (before the residual add).
-    fn attention(&self, x: Tensor<3>, padding: &Padding) -> Result<Tensor<3>, ModelError> {
-        if let (Dense::Packed(query), Dense::Packed(key), Dense::Packed(value), Dense::Packed(output)) =
-            (&self.query, &self.key, &self.value, &self.attention_output)
-        {
-            let host = Host::from_tensor(x)?;
-            let project = |layer| forward_packed(layer, &host.values, Activation::None);
-            let (query, key, value) = (project(query)?, project(key)?, project(value)?);
-            let context = self_attention::<{ HEAD_DIM / 4 }>(&query, &key, &value, HEADS, host.tokens, &padding.lengths)
-                .ok_or_else(|| ModelError::Device("the attention's inputs disagree in size".into()))?;
-            return host.with(forward_packed(output, &context, Activation::None)?);
-        }
+    fn attention(&self, x: Tensor<3>, key_bias: Tensor<4>) -> Result<Tensor<3>, ModelError> {
         let [batch, tokens, _] = x.dims();
         // [batch, tokens, HIDDEN] -> [batch, HEADS, tokens, HEAD_DIM]
         let heads = |t: Tensor<3>| t.reshape([batch, tokens, HEADS, HEAD_DIM]).swap_dims(1, 2);
         let query = heads(self.query.forward(x.clone(), Activation::None)?);
         let key = heads(self.key.forward(x.clone(), Activation::None)?);
         let value = heads(self.value.forward(x, Activation::None)?);
-        let scores =
-            query.matmul(key.swap_dims(2, 3)).div_scalar((HEAD_DIM as f64).sqrt()) + padding.key_bias.clone();
-        let context = softmax(scores, 3).matmul(value).swap_dims(1, 2).reshape([batch, tokens, HIDDEN]);
-        self.attention_output.forward(context, Activation::None)
+        let scores = query.matmul(key.swap_dims(2, 3)).div_scalar((HEAD_DIM as f64).sqrt()) + key_bias;
+        Ok(softmax(scores, 3).matmul(value).swap_dims(1, 2).reshape([batch, tokens, HIDDEN]))
     }
 }

@@ -25,8 +25,6 @@ pub(crate) struct Batch {
     pub ids: Vec<u32>,
     /// Row-major `[texts, len]`: `true` for a real token, `false` for padding.
     pub mask: Vec<bool>,
-    /// The real tokens of each text ([CLS] and [SEP] included, so never 0).
-    pub lengths: Vec<usize>,
     pub texts: usize,
     pub len: usize,
 }
@@ -63,7 +61,6 @@ impl TextTokenizer {
             ids.extend(row.iter().copied().chain(std::iter::repeat_n(PAD_ID, len - row.len())));
             mask.extend((0..len).map(|i| i < row.len()));
         }
-        let lengths = encoded.iter().map(Vec::len).collect();
-        Ok(Batch { ids, mask, lengths, texts: texts.len(), len })
+        Ok(Batch { ids, mask, texts: texts.len(), len })
     }
 }

@@ -81,14 +81,6 @@ mod simd {
             let exponent = i32x4_add(i32x4_trunc_sat_f32x4(self.0), i32x4_splat(127));
             Self(i32x4_shl(exponent, 23))
         }
-
-        /// The sum of the lanes, as (0 + 1) + (2 + 3).
-        #[inline(always)]
-        pub fn sum(self) -> f32 {
-            let v = self.0;
-            (f32x4_extract_lane::<0>(v) + f32x4_extract_lane::<1>(v))
-                + (f32x4_extract_lane::<2>(v) + f32x4_extract_lane::<3>(v))
-        }
     }
 }
 
@@ -166,11 +158,6 @@ mod simd {
         #[inline(always)]
         pub fn exp2_whole(self) -> Self {
             self.map(|n| f32::from_bits(((n as i32 + 127) as u32) << 23))
-        }
-
-        #[inline(always)]
-        pub fn sum(self) -> f32 {
-            (self.0[0] + self.0[1]) + (self.0[2] + self.0[3])
         }
     }
 }

@@ -37,7 +37,7 @@ impl PackedLinear {
     /// Packs `weight`, PyTorch's row-major `[outputs, inputs]`, and `bias` (`outputs` values).
     /// `None` unless the lengths agree and `outputs` is a whole number of panels.
     pub fn new(weight: &[f32], bias: Vec<f32>, inputs: usize, outputs: usize) -> Option<Self> {
-        if inputs == 0 || outputs % PANEL != 0 || weight.len() != inputs * outputs || bias.len() != outputs {
+        if inputs == 0 || !outputs.is_multiple_of(PANEL) || weight.len() != inputs * outputs || bias.len() != outputs {
             return None;
         }
         let mut panels = Vec::with_capacity(weight.len());
@@ -53,10 +53,14 @@ impl PackedLinear {
         self.inputs
     }
 
+    pub fn outputs(&self) -> usize {
+        self.outputs
+    }
+
     /// `x`: rows of `inputs` values each, one after another; returns the rows of `outputs`
     /// values. `None` if `x` is not a whole number of rows.
     pub fn forward(&self, x: &[f32], activation: Activation) -> Option<Vec<f32>> {
-        if x.len() % self.inputs != 0 {
+        if !x.len().is_multiple_of(self.inputs) {
             return None;
         }
         let rows = x.len() / self.inputs;
