@@ -86,8 +86,14 @@ impl Relay {
 
     /// Status, headers (lower-case names) and body of `GET path`.
     pub async fn get_bytes(&self, path: &str) -> (u16, Vec<(String, String)>, Vec<u8>) {
+        self.get_with(path, "").await
+    }
+
+    /// `GET path` with extra request header lines (each ending in `\r\n`), as [`Self::get_bytes`].
+    pub async fn get_with(&self, path: &str, extra_headers: &str) -> (u16, Vec<(String, String)>, Vec<u8>) {
         let mut stream = TcpStream::connect(&self.addr).await.expect("connect for HTTP");
-        let request = format!("GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", self.addr);
+        let request =
+            format!("GET {path} HTTP/1.1\r\nHost: {}\r\n{extra_headers}Connection: close\r\n\r\n", self.addr);
         stream.write_all(request.as_bytes()).await.expect("send request");
         let mut response = Vec::new();
         timeout(WAIT, stream.read_to_end(&mut response)).await.expect("response in time").expect("read");
