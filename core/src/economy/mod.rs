@@ -253,9 +253,9 @@ impl Economy {
                 self.karma.record_heartbeat(at, author);
                 Ok(())
             }
-            // Placement reads envelopes straight from the event set (`router::peers`); they move
-            // no money and no karma.
-            Event::Capability(_) => Ok(()),
+            // Placement reads envelopes straight from the event set (`router::peers`), and a task's
+            // detail reads delegation records the same way; neither moves money or karma.
+            Event::Capability(_) | Event::Delegated(_) => Ok(()),
             Event::DataAccessClaim(claim) => {
                 self.karma.record_data_access(author, &claim.dataset);
                 Ok(())

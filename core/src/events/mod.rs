@@ -7,6 +7,7 @@
 //! every peer applies them the same way whatever the arrival order.
 
 mod capability;
+mod delegated;
 mod swarm;
 mod task;
 
@@ -16,6 +17,7 @@ use crate::identity::{verify_each, Identity, PeerId, SignatureCheck};
 use crate::wire::{Envelope, EventId, WireError};
 
 pub use capability::{Capability, MAX_ADAPTER_CHARS, MAX_LABEL_CHARS};
+pub use delegated::{Delegated, RunStep, MAX_BUDGET_MICROS, MAX_MODEL_CHARS, MAX_PROVIDER_CHARS, MAX_TIMEOUT_MS};
 pub use swarm::{Compacted, DataAccessClaim, FeeSplit, Genesis, Grant, Heartbeat, Transfer, BASIS_POINTS};
 pub use task::{
     result_hash, Award, Bid, Decision, Delegation, Dispute, JuryVote, KarmaMin, Requirements, ResultRejected,
@@ -108,6 +110,7 @@ event_kinds! {
     24 => DataAccessClaim(DataAccessClaim) "data-access-claim",
     25 => Compacted(Compacted) "compacted",
     26 => Capability(Capability) "capability",
+    27 => Delegated(Delegated) "delegated",
 }
 
 impl Event {
@@ -131,7 +134,8 @@ impl Event {
             | Event::Heartbeat(_)
             | Event::DataAccessClaim(_)
             | Event::Compacted(_)
-            | Event::Capability(_) => None,
+            | Event::Capability(_)
+            | Event::Delegated(_) => None,
         }
     }
 
@@ -159,6 +163,7 @@ impl Event {
             }
             Event::Compacted(_) => Ok(()),
             Event::Capability(c) => c.check(),
+            Event::Delegated(d) => d.check(),
             Event::ResultAccepted(_)
             | Event::Award(_)
             | Event::JuryVote(_)
@@ -458,6 +463,7 @@ mod tests {
             Event::Heartbeat(Heartbeat { seq: 7 }),
             Event::DataAccessClaim(DataAccessClaim { dataset: "sec-filings".into(), note: String::new() }),
             Event::Capability(capability()),
+            Event::Delegated(delegated()),
         ];
         for event in events {
             let signed = create(&me, NOW, event.clone()).unwrap();
@@ -510,5 +516,57 @@ mod tests {
         assert!(matches!(rooted, Err(EventError::BadField { field: "swarm", .. })));
         let orphan = SignedEvent::create(&me, EventId::NONE, 1, NOW, post("x"));
         assert!(matches!(orphan, Err(EventError::BadField { field: "swarm", .. })));
+    }
+
+    const SENT: &[u8] = b"Translate: Jane Doe's lab results came back positive";
+
+    fn delegated() -> Delegated {
+        Delegated {
+            delegation: [5; 16],
+            model: "gpt-4o".into(),
+            provider: "openai".into(),
+            task_kind: "translate".into(),
+            budget_micros: 12_000,
+            timeout_ms: 120_000,
+            allow_logging: false,
+            strip_pii: true,
+            sent_sha256: Delegated::hash_of(SENT),
+            run_step: Some(RunStep { run: [6; 16], step: 2 }),
+        }
+    }
+
+    #[test]
+    fn delegation_records_are_bounded_and_carry_no_text() {
+        let me = Identity::from_seed([9; 32]);
+        let record = create(&me, NOW, Event::Delegated(delegated())).unwrap();
+        assert_eq!(record.envelope.kind, 27);
+        assert_eq!(record.event.kind_name(), "delegated");
+        assert_eq!(record.author(), me.peer_id(), "the requester signs it");
+        assert!(!String::from_utf8_lossy(&record.encode()).contains("Jane Doe"));
+        assert_eq!(record.event, Event::Delegated(delegated()));
+        let anonymous = Delegated { run_step: None, ..delegated() };
+        assert!(create(&me, NOW, Event::Delegated(anonymous)).is_ok());
+        let field = |edit: fn(&mut Delegated)| {
+            let mut record = delegated();
+            edit(&mut record);
+            match create(&me, NOW, Event::Delegated(record)) {
+                Err(EventError::BadField { field, .. }) => field,
+                other => panic!("expected a refusal, got {other:?}"),
+            }
+        };
+        assert_eq!(field(|d| d.model = String::new()), "model");
+        assert_eq!(field(|d| d.model = "m".repeat(MAX_MODEL_CHARS + 1)), "model");
+        assert_eq!(field(|d| d.provider = "open\nai".into()), "provider");
+        assert_eq!(field(|d| d.task_kind = "Translate".into()), "task_kind");
+        assert_eq!(field(|d| d.budget_micros = MAX_BUDGET_MICROS + 1), "budget_micros");
+        assert_eq!(field(|d| d.timeout_ms = 0), "timeout_ms");
+        assert_eq!(field(|d| d.timeout_ms = MAX_TIMEOUT_MS + 1), "timeout_ms");
+    }
+
+    #[test]
+    fn a_delegation_hash_is_the_sha256_of_the_sent_bytes() {
+        // SHA-256("abc"), FIPS 180-2 appendix B.1.
+        let expected = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+        assert_eq!(hex::encode(Delegated::hash_of(b"abc")), expected);
     }
 }
