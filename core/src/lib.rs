@@ -12,6 +12,7 @@ pub mod ledger;
 pub mod market;
 pub mod mesh;
 pub mod router;
+pub mod run;
 pub mod signal;
 pub mod sim;
 pub mod store;
