@@ -53,4 +53,6 @@ if $with_tests; then
     DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium chromium-driver
   fi
   npm_install e2e
+  # The local LLM servers the cloud-client tests start (llmock, SmolLM2 GGUF, llama-server), into the cache.
+  scripts/llm-servers.sh
 fi
