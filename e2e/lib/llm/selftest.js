@@ -1,4 +1,6 @@
-// Self-test of the LLM test servers and their fronts: `node e2e/lib/llm/selftest.js [--llmock-only]`.
+// Self-test of the LLM test servers and their fronts:
+//   node e2e/lib/llm/selftest.js [--llmock-only] [--browser]
+// (--browser also runs the calls from a page in Debian's Chromium, on another origin, to prove CORS).
 // Starts llmock and llama-server behind fronts, sends one streaming request in each wire format
 // with Node's fetch, checks that chunks arrive one by one, that faults (429 + retry-after, a cut
 // stream, llama-server's 401) come through the front, and that the request log holds the bodies
@@ -11,6 +13,7 @@ const { startLlmServers, fingerprint, TEST_API_KEY } = require('./index');
 const ORIGIN = 'http://127.0.0.1:8123';
 const CLIENT_KEY = 'sk-selftest-not-a-real-key';
 const llmockOnly = process.argv.includes('--llmock-only');
+const inBrowser = process.argv.includes('--browser');
 const results = [];
 
 async function check(name, fn) {
@@ -68,6 +71,78 @@ function assertIncremental(result, minReads = 3) {
 function assertCors(response) {
   assert.equal(response.headers.get('access-control-allow-origin'), ORIGIN);
   assert.match(response.headers.get('access-control-expose-headers') || '', /(^|, )retry-after(,|$)/);
+}
+
+/** The same calls from a page on another origin in Debian's Chromium: preflights, streams, retry-after. */
+async function browserChecks(llm) {
+  const http = require('node:http');
+  const { launchBrowser } = require('../browser');
+  const page0 = http.createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html' });
+    res.end('<!doctype html><title>llm selftest</title>');
+  });
+  await new Promise((r) => page0.listen(0, '127.0.0.1', r));
+  const browser = await launchBrowser();
+  try {
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`http://127.0.0.1:${page0.address().port}/`);
+    const call = (url, headers, body) =>
+      page.evaluate(
+        async ({ url, headers, body }) => {
+          const t0 = performance.now();
+          const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+          const reader = res.body.getReader();
+          const reads = [];
+          let text = '';
+          const dec = new TextDecoder();
+          for (;;) {
+            const { done, value } = await reader.read();
+            if (done) break;
+            reads.push(performance.now() - t0);
+            text += dec.decode(value, { stream: true });
+          }
+          return { status: res.status, retryAfter: res.headers.get('retry-after'), reads, text };
+        },
+        { url, headers, body },
+      );
+    const anthropicHeaders = { 'x-api-key': CLIENT_KEY, 'anthropic-version': '2023-06-01', 'anthropic-dangerous-direct-browser-access': 'true' };
+    await check('browser: OpenAI, Anthropic, Gemini streams from another origin', async () => {
+      const o = await call(`${llm.urls.openai}/chat/completions`, { authorization: `Bearer ${CLIENT_KEY}` }, {
+        model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'browser openai' }],
+      });
+      assert.equal(o.status, 200);
+      assert.ok(o.reads.length >= 3 && o.text.includes('[DONE]'), JSON.stringify(o.reads));
+      const a = await call(`${llm.urls.anthropic}/messages`, anthropicHeaders, {
+        model: 'claude-sonnet-4-5', max_tokens: 32, stream: true, messages: [{ role: 'user', content: 'browser anthropic' }],
+      });
+      assert.equal(a.status, 200);
+      assert.ok(a.reads.length >= 3 && a.text.includes('message_stop'));
+      const g = await call(`${llm.urls.gemini}/models/gemini-2.5-flash:streamGenerateContent?alt=sse`, { 'x-goog-api-key': CLIENT_KEY }, {
+        contents: [{ role: 'user', parts: [{ text: 'browser gemini' }] }],
+      });
+      assert.equal(g.status, 200);
+      assert.ok(g.reads.length >= 3 && g.text.includes('STOP'));
+      if (llm.urls.llama) {
+        const l = await call(`${llm.urls.llama}/messages`, { ...anthropicHeaders, 'x-api-key': TEST_API_KEY }, {
+          model: 'smollm2', max_tokens: 16, stream: true, messages: [{ role: 'user', content: 'Say hello.' }],
+        });
+        assert.equal(l.status, 200, l.text);
+        assert.ok(l.reads.length >= 3 && l.text.includes('message_stop'));
+      }
+    });
+    await check('browser: a page reads retry-after of a 429', async () => {
+      await llm.llmock.fail(429, { provider: 'gemini', retryAfter: 3 });
+      const g = await call(`${llm.urls.gemini}/models/gemini-2.5-flash:streamGenerateContent?alt=sse`, { 'x-goog-api-key': CLIENT_KEY }, {
+        contents: [{ role: 'user', parts: [{ text: 'browser 429' }] }],
+      });
+      assert.equal(g.status, 429);
+      assert.equal(g.retryAfter, '3');
+      assert.equal(JSON.parse(g.text).error.status, 'RESOURCE_EXHAUSTED');
+    });
+  } finally {
+    await browser.close();
+    await new Promise((r) => page0.close(r));
+  }
 }
 
 async function main() {
@@ -236,6 +311,7 @@ async function main() {
         assert.equal(llm.fronts.llama.log({ path: '/v1/chat/completions' }).at(-1).headers.authorization, `Bearer ${fingerprint('wrong-key')}`);
       });
     }
+    if (inBrowser) await browserChecks(llm);
   } finally {
     const t1 = Date.now();
     await llm.stop();
