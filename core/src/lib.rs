@@ -9,6 +9,7 @@ pub mod events;
 pub mod identity;
 pub mod karma;
 pub mod ledger;
+pub mod llm;
 pub mod market;
 pub mod mesh;
 pub mod router;

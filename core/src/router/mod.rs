@@ -7,6 +7,7 @@
 //! may go at all ([`Sensitivity::allows`]); only then do strength, cost, karma and hardware pick
 //! among what is left.
 
+mod chain;
 mod kinds;
 mod peers;
 mod plan;
@@ -14,11 +15,12 @@ mod policy;
 mod registry;
 mod sensitivity;
 
+pub use chain::{dependencies, refers_back};
 pub use kinds::{classify_by_rules, cosine, KindClassifier, KindGuess, TaskKind};
 pub use peers::{latest_envelopes, PeerCandidate, ENVELOPE_FRESH_MS};
 pub use plan::{split, PlanError, MAX_PARTS, MAX_REQUEST_BYTES};
 pub use policy::{OwnerPolicy, PolicyError, Power};
-pub use registry::{dollars, ModelProfile, Provider, Registry, RegistryError, MAX_MODELS};
+pub use registry::{dollars, Api, ModelProfile, Provider, Registry, RegistryError, MAX_MODELS};
 pub use sensitivity::{detect, Finding, Reach, Sensitivity};
 
 use serde::{Deserialize, Serialize};

@@ -1,6 +1,7 @@
-//! The LLM registry: which language models a subtask may be sent to, what each is good at and
-//! what it costs. Seeded with the white paper's profiles; the user edits it (prices change,
-//! new models appear) and the app stores the edited copy locally.
+//! The LLM registry: which language models a subtask may be sent to, where each is called, what
+//! it is good at and what it costs. Seeded with the white paper's profiles; the user edits it
+//! (prices change, new models appear, their own OpenAI-compatible server) and the app stores the
+//! edited copy locally.
 
 use serde::{Deserialize, Serialize};
 
@@ -16,6 +17,20 @@ pub enum Provider {
     OpenAi,
     Google,
     Xai,
+    /// The user's own server speaking OpenAI's chat format (llama.cpp's server, Ollama, vLLM); a
+    /// key is optional.
+    Compatible,
+}
+
+/// The wire format a provider is called with (`crate::llm` speaks each).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Api {
+    /// OpenAI Chat Completions: OpenAI, xAI and every OpenAI-compatible server.
+    OpenAiChat,
+    AnthropicMessages,
+    /// Gemini `streamGenerateContent`.
+    Gemini,
 }
 
 impl Provider {
@@ -26,7 +41,34 @@ impl Provider {
             Provider::OpenAi => "OpenAI",
             Provider::Google => "Google",
             Provider::Xai => "xAI",
+            Provider::Compatible => "your server",
         }
+    }
+
+    /// How this provider is called; `None` for this device's model.
+    pub fn api(self) -> Option<Api> {
+        match self {
+            Provider::ThisDevice => None,
+            Provider::OpenAi | Provider::Xai | Provider::Compatible => Some(Api::OpenAiChat),
+            Provider::Anthropic => Some(Api::AnthropicMessages),
+            Provider::Google => Some(Api::Gemini),
+        }
+    }
+
+    /// Where the provider's public API lives; a compatible server has no default.
+    pub fn default_base_url(self) -> &'static str {
+        match self {
+            Provider::ThisDevice | Provider::Compatible => "",
+            Provider::OpenAi => "https://api.openai.com/v1",
+            Provider::Anthropic => "https://api.anthropic.com/v1",
+            Provider::Google => "https://generativelanguage.googleapis.com/v1beta",
+            Provider::Xai => "https://api.x.ai/v1",
+        }
+    }
+
+    /// Whether a call needs the user's key (a compatible server may run without one).
+    pub fn needs_key(self) -> bool {
+        !matches!(self, Provider::ThisDevice | Provider::Compatible)
     }
 }
 
@@ -42,11 +84,20 @@ pub struct ModelProfile {
     pub context_tokens: u32,
     /// Typical time to a complete answer, in milliseconds.
     pub latency_ms: u32,
+    /// Where the model is called ("https://api.openai.com/v1"); empty means the provider's
+    /// default, so registries stored before endpoints existed still load.
+    #[serde(default)]
+    pub base_url: String,
+    /// The provider's name for the model ("gpt-4o"); empty means the same as `id`.
+    #[serde(default)]
+    pub api_model: String,
 }
 
 /// Bounds on a user-edited registry.
 pub const MAX_MODELS: usize = 32;
 pub const MAX_ID_CHARS: usize = 48;
+pub const MAX_URL_CHARS: usize = 256;
+pub const MAX_API_MODEL_CHARS: usize = 128;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Registry {
@@ -65,6 +116,10 @@ pub enum RegistryError {
     NoContext(String),
     #[error("exactly one model must run on this device; found {0}")]
     LocalModels(usize),
+    #[error("model {model}: its address {why}")]
+    BadUrl { model: String, why: &'static str },
+    #[error("model {0}: the provider's model name must be 1 to {MAX_API_MODEL_CHARS} characters without spaces")]
+    BadApiModel(String),
 }
 
 impl Default for Registry {
@@ -79,8 +134,10 @@ impl Default for Registry {
                 output_micros_per_1k: output,
                 context_tokens,
                 latency_ms,
+                base_url: String::new(),
+                api_model: String::new(),
             };
-        Registry {
+        let mut registry = Registry {
             models: vec![
                 model("local-minilm", Provider::ThisDevice, &[Extract], 0, 0, 256, 40),
                 model(
@@ -112,7 +169,14 @@ impl Default for Registry {
                     2_000,
                 ),
             ],
+        };
+        // Registry ids are short; the providers' own names are versioned.
+        for (id, name) in [("claude-opus", "claude-opus-4-1"), ("gemini-pro", "gemini-2.5-pro")] {
+            if let Some(m) = registry.models.iter_mut().find(|m| m.id == id) {
+                m.api_model = name.into();
+            }
         }
+        registry
     }
 }
 
@@ -137,6 +201,16 @@ impl Registry {
             if model.context_tokens == 0 {
                 return Err(RegistryError::NoContext(model.id.clone()));
             }
+            if model.provider != Provider::ThisDevice {
+                check_url(model.base_url()).map_err(|why| RegistryError::BadUrl { model: model.id.clone(), why })?;
+                let name = model.api_model();
+                if name.is_empty()
+                    || name.chars().count() > MAX_API_MODEL_CHARS
+                    || name.chars().any(|c| c.is_whitespace() || c.is_control())
+                {
+                    return Err(RegistryError::BadApiModel(model.id.clone()));
+                }
+            }
         }
         Ok(())
     }
@@ -146,7 +220,47 @@ impl Registry {
     }
 }
 
+/// An address a browser may call: http(s), a host, no credentials, no query or fragment.
+fn check_url(url: &str) -> Result<(), &'static str> {
+    if url.is_empty() {
+        return Err("is missing: a server of your own needs its base URL (e.g. http://127.0.0.1:8080/v1)");
+    }
+    if url.chars().count() > MAX_URL_CHARS {
+        return Err("is longer than 256 characters");
+    }
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or("must start with http:// or https://")?;
+    let host = rest.split('/').next().unwrap_or_default();
+    if host.is_empty() {
+        return Err("has no host");
+    }
+    if host.contains('@') {
+        return Err("must not hold a user name or password (keys go in the API key field)");
+    }
+    if url.contains(['?', '#']) || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("must not hold a query, a fragment or spaces");
+    }
+    Ok(())
+}
+
 impl ModelProfile {
+    /// The base URL calls go to, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        let url = if self.base_url.is_empty() { self.provider.default_base_url() } else { &self.base_url };
+        url.trim_end_matches('/')
+    }
+
+    /// The provider's name for the model.
+    pub fn api_model(&self) -> &str {
+        if self.api_model.is_empty() {
+            &self.id
+        } else {
+            &self.api_model
+        }
+    }
+
     /// Estimated price of one call, in micro-dollars.
     pub fn cost_micros(&self, input_tokens: u32, output_tokens: u32) -> u64 {
         let per_1k = |tokens: u32, price: u64| (u64::from(tokens) * price).div_ceil(1000);
@@ -176,6 +290,35 @@ mod tests {
         registry.models[2].id = "gpt-4o".into();
         registry.models.remove(0);
         assert_eq!(registry.check(), Err(RegistryError::LocalModels(0)));
+    }
+
+    #[test]
+    fn endpoints_default_to_the_provider_and_are_checked() {
+        let mut registry = Registry::default();
+        assert_eq!(registry.models[2].base_url(), "https://api.openai.com/v1");
+        assert_eq!(registry.models[2].api_model(), "gpt-4o");
+        registry.models[2].base_url = "http://127.0.0.1:8080/v1/".into();
+        assert_eq!(registry.models[2].base_url(), "http://127.0.0.1:8080/v1");
+        assert_eq!(registry.check(), Ok(()));
+        for bad in ["ftp://host/v1", "https://user:pw@host/v1", "https://host/v1?key=1", "http:///v1"] {
+            registry.models[2].base_url = bad.into();
+            assert!(matches!(registry.check(), Err(RegistryError::BadUrl { .. })), "{bad} was accepted");
+        }
+        registry.models[2].base_url = String::new();
+        registry.models[2].api_model = "gpt 4o".into();
+        assert_eq!(registry.check(), Err(RegistryError::BadApiModel("gpt-4o".into())));
+        // A server of one's own has no default address.
+        registry.models[2].api_model = String::new();
+        registry.models[2].provider = Provider::Compatible;
+        assert!(matches!(registry.check(), Err(RegistryError::BadUrl { .. })));
+    }
+
+    #[test]
+    fn registries_stored_before_endpoints_still_load() {
+        let old = r#"{"models":[{"id":"local-minilm","provider":"this_device","strengths":["extract"],"input_micros_per_1k":0,"output_micros_per_1k":0,"context_tokens":256,"latency_ms":40},{"id":"gpt-4o","provider":"open_ai","strengths":[],"input_micros_per_1k":2500,"output_micros_per_1k":10000,"context_tokens":128000,"latency_ms":1500}]}"#;
+        let registry: Registry = serde_json::from_str(old).unwrap();
+        assert_eq!(registry.check(), Ok(()));
+        assert_eq!(registry.models[1].base_url(), "https://api.openai.com/v1");
     }
 
     #[test]
