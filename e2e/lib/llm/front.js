@@ -227,6 +227,9 @@ class Front {
       method: req.method,
       path: req.url,
       headers: upstreamHeaders,
+      // One connection per request: a kept-alive socket the server has meanwhile closed (llama-server's
+      // httplib does so) would fail the next request with "socket hang up".
+      agent: false,
     });
     const finish = (error) => {
       if (entry.durationMs !== null) return;
