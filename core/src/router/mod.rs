@@ -10,6 +10,7 @@
 mod chain;
 mod kinds;
 mod peers;
+pub mod pii;
 mod plan;
 mod policy;
 mod registry;

@@ -199,7 +199,7 @@ fn number_pattern(text: &str) -> Option<&'static str> {
 }
 
 /// Maximal stretches of digits joined by single spaces or dashes.
-fn digit_runs(text: &str) -> Vec<&str> {
+pub(super) fn digit_runs(text: &str) -> Vec<&str> {
     let bytes = text.as_bytes();
     let mut runs = Vec::new();
     let mut start = None;
@@ -220,7 +220,7 @@ fn digit_runs(text: &str) -> Vec<&str> {
     runs
 }
 
-fn luhn(digits: &[u32]) -> bool {
+pub(super) fn luhn(digits: &[u32]) -> bool {
     let sum: u32 = digits
         .iter()
         .rev()
@@ -242,7 +242,7 @@ fn luhn(digits: &[u32]) -> bool {
 
 /// Two capital letters, two check digits, then 11 to 30 letters or digits, passing the mod-97
 /// check.
-fn is_iban(word: &str) -> bool {
+pub(super) fn is_iban(word: &str) -> bool {
     let b = word.as_bytes();
     if !(15..=34).contains(&b.len())
         || !b[..2].iter().all(u8::is_ascii_uppercase)
