@@ -9,7 +9,6 @@
 use std::rc::Rc;
 
 use amorph_core::events::{Event, SignedEvent};
-use amorph_core::identity::Identity;
 use amorph_core::store::{EventStore, StoreError};
 use amorph_core::wire::EventId;
 use leptos::prelude::*;
@@ -22,11 +21,11 @@ use crate::components::{
     SettingsPanel, StatusBar, TaskBoard, WalletCard,
 };
 use crate::coordinator::Coordinator;
-use crate::storage::{Storage, KEY_CHECKPOINT, KEY_EVENTS, KEY_SEED};
+use crate::storage::{Storage, KEY_CHECKPOINT, KEY_EVENTS};
 use crate::swarm::{self, now_ms, Swarm, SwarmRef};
 use crate::timeline::TimelineItem;
 use crate::ui_state::Ui;
-use crate::{genesis, invitation, tab_slot, test_hooks};
+use crate::{genesis, invitation, tab_slot, test_hooks, vault};
 
 /// Yjs client ids are 53-bit so that JavaScript peers can hold them.
 const REPLICA_MASK: u64 = (1 << 53) - 1;
@@ -108,7 +107,7 @@ async fn boot(ui: Ui, actions: Actions) {
             None
         }
     };
-    let identity = load_identity(storage.as_ref(), ui).await;
+    let identity = vault::slot_identity::load(storage.as_ref(), slot, ui).await;
     ui.me.set(Some(identity.peer_id()));
     let genesis = genesis::load(storage.as_ref(), ui).await;
     let replica = random_bytes::<8>().map(u64::from_le_bytes).unwrap_or_else(now_ms) & REPLICA_MASK;
@@ -143,46 +142,6 @@ async fn boot(ui: Ui, actions: Actions) {
     Swarm::start_relay(&swarm, relays, invite.map(|i| i.from));
     Swarm::start_heartbeats(&swarm);
     Swarm::start_pings(&swarm);
-}
-
-/// The slot's identity: loaded, or created and stored on first use. Stored unencrypted (see
-/// `storage`). A stored seed that cannot be read is left untouched and a temporary identity is used.
-async fn load_identity(storage: Option<&Storage>, ui: Ui) -> Identity {
-    let fresh = || random_bytes::<32>().map(Identity::from_seed);
-    let Some(storage) = storage else {
-        return fresh().unwrap_or_else(|| fatal_identity(ui));
-    };
-    match storage.load(KEY_SEED).await {
-        Ok(Some(bytes)) => match <[u8; 32]>::try_from(bytes.as_slice()) {
-            Ok(seed) => Identity::from_seed(seed),
-            Err(_) => {
-                ui.problem.set(Some(format!(
-                    "the stored identity has {} bytes instead of 32; it was kept as it is and this tab uses a temporary identity",
-                    bytes.len()
-                )));
-                fresh().unwrap_or_else(|| fatal_identity(ui))
-            }
-        },
-        Ok(None) => {
-            let Some(identity) = fresh() else { return fatal_identity(ui) };
-            if let Err(e) = storage.save(KEY_SEED, &identity.seed()).await {
-                ui.problem.set(Some(format!("{e}; this identity is temporary")));
-            }
-            identity
-        }
-        Err(e) => {
-            ui.problem.set(Some(format!("{e}; this tab uses a temporary identity")));
-            fresh().unwrap_or_else(|| fatal_identity(ui))
-        }
-    }
-}
-
-/// Without `crypto.getRandomValues` there is no safe key; this identity is for viewing only.
-fn fatal_identity(ui: Ui) -> Identity {
-    ui.problem.set(Some(
-        "this browser offers no secure random numbers (crypto.getRandomValues); do not post from this tab".into(),
-    ));
-    Identity::from_seed(now_ms().to_le_bytes().repeat(4).try_into().unwrap_or([0; 32]))
 }
 
 /// The restored event log of `genesis`'s swarm, or a new one. Fails only if `genesis` cannot found

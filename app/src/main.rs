@@ -14,6 +14,7 @@ mod tab_slot;
 mod test_hooks;
 mod timeline;
 mod ui_state;
+mod vault;
 mod worker_client;
 
 fn main() {

@@ -1,12 +1,12 @@
 //! Local storage of one tab slot: an IndexedDB database `amorph-slot-N` with one key-value object
 //! store holding the identity seed and the event store snapshot, both as byte arrays.
 //!
-//! Owns the database layout. Never decides what the bytes mean and never deletes data: a value
-//! that cannot be read is kept under another key for later inspection.
+//! Owns the database layout. Never decides what the bytes mean and never deletes data on its own:
+//! a value that cannot be read is kept under another key for later inspection.
 //!
-//! The identity seed is stored UNENCRYPTED for now: anyone with access to this browser profile can
-//! read it. There is no passphrase yet; a later issue wraps it (WebCrypto non-extractable key or a
-//! passphrase-derived key).
+//! The identity seed lives sealed in the vault (`crate::vault`). `KEY_SEED` holds a seed in the
+//! clear only in a browser without WebCrypto, or until a seed from an older version is moved into
+//! the vault (then it is deleted here, once the sealed copy is committed and read back).
 
 use std::fmt;
 
@@ -76,6 +76,19 @@ impl Storage {
                 Err(_) => Err(StorageError(format!("the value under {key:?} is not a byte array"))),
             },
         }
+    }
+
+    /// Deletes what is stored under `key` and waits for the commit.
+    pub async fn delete(&self, key: &str) -> Result<(), StorageError> {
+        let tx = self
+            .db
+            .transaction(STORE)
+            .with_mode(TransactionMode::Readwrite)
+            .build()
+            .map_err(|e| err("delete transaction", e))?;
+        let store = tx.object_store(STORE).map_err(|e| err("delete transaction", e))?;
+        store.delete(key).primitive().map_err(|e| err("delete", e))?;
+        tx.commit().await.map_err(|e| err("commit", e))
     }
 
     /// Writes `bytes` under `key`, replacing what was there, and waits for the commit.

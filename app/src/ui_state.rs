@@ -27,6 +27,19 @@ pub struct StoreStatus {
     pub saved: usize,
 }
 
+/// How this tab's identity seed is kept, as the identity card says it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SeedAtRest {
+    /// Sealed in the vault under the non-extractable device key.
+    DeviceKey,
+    /// Sealed under the passphrase key; `locked` until the user types the passphrase on this page.
+    Passphrase { locked: bool },
+    /// In the clear in the slot's IndexedDB, for the reason given (no WebCrypto on this page).
+    Clear(String),
+    /// Not stored at all: a reload replaces it.
+    Temporary,
+}
+
 /// The swarm this tab belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SwarmView {
@@ -112,6 +125,8 @@ pub struct Conditions {
 pub struct Ui {
     pub slot: RwSignal<Option<u32>>,
     pub me: RwSignal<Option<PeerId>>,
+    /// Known once the identity is loaded.
+    pub seed_at_rest: RwSignal<Option<SeedAtRest>>,
     /// Known once the genesis is loaded (from IndexedDB or the relay).
     pub swarm: RwSignal<Option<SwarmView>>,
     /// Why this tab cannot join (yet): the relay does not answer `/genesis`, or serves another swarm.
@@ -149,6 +164,7 @@ impl Ui {
         Ui {
             slot: RwSignal::new(None),
             me: RwSignal::new(None),
+            seed_at_rest: RwSignal::new(None),
             swarm: RwSignal::new(None),
             swarm_problem: RwSignal::new(None),
             relay: RwSignal::new(RelayState::Connecting),

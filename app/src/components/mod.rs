@@ -4,6 +4,7 @@
 mod did;
 mod field;
 mod hardware_panel;
+mod identity_backup;
 mod identity_card;
 mod invite_panel;
 mod jury_panel;
@@ -18,6 +19,7 @@ mod task_board;
 mod task_card;
 mod task_detail;
 mod task_form;
+mod vault_lock;
 mod wallet_card;
 
 pub use did::Did;
