@@ -2,6 +2,8 @@
 //! rules (the reading used while the model is absent). The model's reading of the same set is
 //! tested in worker/tests/routing_with_model.rs.
 
+#[path = "support/heldout_set.rs"]
+mod heldout_set;
 #[path = "support/routing_set.rs"]
 mod routing_set;
 
@@ -33,6 +35,25 @@ fn rules_alone_route_the_labelled_set_without_a_privacy_violation() {
     assert!(report.privacy_violations.is_empty(), "{:#?}", report.privacy_violations);
     // Every class is detected exactly by the rules (the model plays no part in privacy).
     assert_eq!(report.classes_right, report.total);
+}
+
+#[test]
+fn the_held_out_set_is_large_and_covers_every_kind_and_class() {
+    let set = heldout_set::load();
+    assert!(set.len() >= 100, "{} held-out tasks", set.len());
+    for kind in amorph_core::router::TaskKind::ALL {
+        assert!(set.iter().any(|t| t.kind == kind), "{kind:?} has no held-out task");
+    }
+    for class in Sensitivity::ALL {
+        assert!(set.iter().filter(|t| t.class == class).count() >= 10, "{class:?} has fewer than 10 held-out tasks");
+    }
+    // The rules alone, for the record (worker/tests/heldout_with_model.rs compares them with the
+    // model's reading and holds both to their privacy figures).
+    let report = heldout_set::evaluate(|text| Subtask::read(text, classify_by_rules));
+    println!("{}", report.line("rules"));
+    for miss in &report.private_to_cloud {
+        println!("private to cloud: {miss}");
+    }
 }
 
 fn context<'a>(registry: &'a Registry, keys: &'a [Provider], peers: &'a [PeerCandidate]) -> Context<'a> {

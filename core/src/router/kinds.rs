@@ -34,10 +34,16 @@ pub enum TaskKind {
     Physical,
     /// Heavy number crunching: rendering, training, transcoding, large batch jobs.
     Compute,
+    /// Social media and what is happening right now: posts, trends, news, live scores.
+    Social,
+    /// Make a new picture: illustrations, logos, posters.
+    ImageGeneration,
+    /// A quick one-step answer: arithmetic, a unit conversion, sorting a short list.
+    Trivial,
 }
 
 impl TaskKind {
-    pub const ALL: [TaskKind; 10] = [
+    pub const ALL: [TaskKind; 13] = [
         TaskKind::Code,
         TaskKind::Math,
         TaskKind::Writing,
@@ -48,6 +54,9 @@ impl TaskKind {
         TaskKind::Vision,
         TaskKind::Physical,
         TaskKind::Compute,
+        TaskKind::Social,
+        TaskKind::ImageGeneration,
+        TaskKind::Trivial,
     ];
 
     /// The lower-case name: the karma domain, the policy's and the envelope's spelling.
@@ -63,6 +72,9 @@ impl TaskKind {
             TaskKind::Vision => "vision",
             TaskKind::Physical => "physical",
             TaskKind::Compute => "compute",
+            TaskKind::Social => "social",
+            TaskKind::ImageGeneration => "image_generation",
+            TaskKind::Trivial => "trivial",
         }
     }
 
@@ -83,6 +95,9 @@ impl TaskKind {
             TaskKind::Vision => "image understanding",
             TaskKind::Physical => "work in the physical world",
             TaskKind::Compute => "heavy computation",
+            TaskKind::Social => "social media and current events",
+            TaskKind::ImageGeneration => "image generation",
+            TaskKind::Trivial => "a quick one-step task",
         }
     }
 
@@ -190,6 +205,36 @@ impl TaskKind {
                 "crunch this ten gigabyte log file",
                 "run the physics simulation overnight on a GPU",
             ],
+            TaskKind::Social => &[
+                "what is everyone posting about the election tonight",
+                "write a tweet about our weekend sale",
+                "which hashtags are trending right now",
+                "give me the breaking news from this morning",
+                "draft a reddit comment replying to this post",
+                "what are fans saying online about the new album",
+                "who is winning the football match right now",
+                "write a short LinkedIn update about my new job",
+            ],
+            TaskKind::ImageGeneration => &[
+                "generate an image of a dragon flying over mountains",
+                "create a watercolour illustration of a lighthouse",
+                "design a logo for a running club",
+                "draw a comic strip about office life",
+                "make a picture of a cat in a space suit",
+                "produce concept art for a fantasy castle",
+                "create an avatar of a friendly robot",
+                "paint a portrait of an old sailor in oils",
+            ],
+            TaskKind::Trivial => &[
+                "what is 12 percent of 80",
+                "convert 3 kilograms to pounds",
+                "how many seconds are in a day",
+                "sort these words alphabetically: pear, apple, fig",
+                "what is 56 divided by 8",
+                "how many centimetres in 4 feet",
+                "put 9, 2, 14 and 5 in ascending order",
+                "round 3.14159 to two decimal places",
+            ],
         }
     }
 
@@ -237,14 +282,51 @@ impl TaskKind {
                 &["go to", "visit", "deliver", "pick up", "on site", "in person", "walk", "drive to", "street"]
             }
             TaskKind::Compute => &["render", "train", "transcode", "simulation", "gpu", "batch job", "embeddings for"],
+            TaskKind::Social => &[
+                "tweet",
+                "twitter",
+                "instagram",
+                "tiktok",
+                "facebook",
+                "linkedin post",
+                "reddit",
+                "hashtag",
+                "trending",
+                "viral",
+                "social media",
+                "right now",
+                "breaking news",
+                "headlines",
+                "live score",
+                "latest score",
+                "at the moment",
+            ],
+            TaskKind::ImageGeneration => &[
+                "generate an image",
+                "generate a picture",
+                "create an image",
+                "make an image",
+                "make a picture",
+                "draw ",
+                "illustration",
+                "logo",
+                "poster",
+                "concept art",
+                "avatar",
+                "paint a",
+            ],
+            // Trivial requests are recognised by their shape (`trivial_cue`), not by a word alone.
+            TaskKind::Trivial => &[],
         }
     }
 }
 
 /// Rule order: specific kinds before generic ones (a "photo of the shop on Main Street" is
 /// physical work, not vision; "write a function" is code, not writing).
-const RULE_ORDER: [TaskKind; 10] = [
+const RULE_ORDER: [TaskKind; 12] = [
     TaskKind::Physical,
+    TaskKind::ImageGeneration,
+    TaskKind::Social,
     TaskKind::Translate,
     TaskKind::Summarize,
     TaskKind::Compute,
@@ -265,12 +347,133 @@ pub struct KindGuess {
     pub reason: String,
 }
 
-/// The first kind in rule order with a keyword in `text`, and the keyword.
+/// A quick task's shape, and the cue that shows it: a short text, a number, and an arithmetic word
+/// or a unit; or a request to order a short list. Never a proof, an equation to solve or an
+/// explanation: those are maths.
+fn trivial_cue(lower: &str) -> Option<&'static str> {
+    const TOO_DEEP: &[&str] = &[
+        "prove",
+        "proof",
+        "solve",
+        "equation",
+        "step",
+        "explain",
+        "why",
+        "derive",
+        "integral",
+        "derivative",
+        "probability",
+        "odds",
+    ];
+    const ARITHMETIC: &[&str] = &[
+        "%",
+        "percent of",
+        "times",
+        "plus",
+        "minus",
+        "divided by",
+        "multiplied by",
+        "squared",
+        "square root",
+        "as a decimal",
+        "as a fraction",
+        "as a percentage",
+        "round",
+        "+",
+        "*",
+        "×",
+        "÷",
+        "/",
+    ];
+    const UNITS: &[&str] = &[
+        "celsius",
+        "fahrenheit",
+        "kelvin",
+        "kilomet",
+        "km",
+        "mile",
+        "metre",
+        "meter",
+        "centimet",
+        "cm",
+        "mm",
+        "inch",
+        "feet",
+        "foot",
+        "yard",
+        "kilogram",
+        "kg",
+        "gram",
+        "pound",
+        "lb",
+        "ounce",
+        "oz",
+        "stone",
+        "litre",
+        "liter",
+        "ml",
+        "gallon",
+        "pint",
+        "cup",
+        "tablespoon",
+        "teaspoon",
+        "second",
+        "minute",
+        "hour",
+        "day",
+        "week",
+        "mph",
+        "km/h",
+    ];
+    const ORDERING: &[&str] = &[
+        "alphabetical",
+        "sort these",
+        "sort this list",
+        "ascending",
+        "descending",
+        "smallest to largest",
+        "largest to smallest",
+        "in order",
+    ];
+    let words = lower.split_whitespace().count();
+    if words > 16 || TOO_DEEP.iter().any(|w| contains_word(lower, w)) {
+        return None;
+    }
+    let list_items = lower.rsplit(':').next().unwrap_or(lower).split(',').filter(|i| !i.trim().is_empty()).count();
+    if list_items >= 3 {
+        if let Some(cue) = ORDERING.iter().find(|w| contains_word(lower, w)) {
+            return Some(cue);
+        }
+    }
+    if !lower.chars().any(|c| c.is_ascii_digit()) || words > 10 {
+        return None;
+    }
+    let has = |cue: &&str| {
+        if cue.chars().all(char::is_alphabetic) {
+            contains_word(lower, cue)
+        } else {
+            lower.contains(*cue)
+        }
+    };
+    ARITHMETIC.iter().chain(UNITS).find(|cue| has(cue)).copied()
+}
+
+/// The first kind in rule order with a keyword in `text`, and the keyword; a quick task's shape
+/// comes before every keyword.
 fn keyword_kind(text: &str) -> Option<(TaskKind, &'static str)> {
     let lower = text.to_lowercase();
+    if let Some(cue) = trivial_cue(&lower) {
+        return Some((TaskKind::Trivial, cue));
+    }
     RULE_ORDER
         .into_iter()
         .find_map(|kind| kind.keywords().iter().find(|word| contains_word(&lower, word)).map(|word| (kind, *word)))
+}
+
+/// Whether `text` names a task by a keyword ("Summarize this article:" does, "Please help:" does
+/// not).
+pub(super) fn names_a_task(text: &str) -> bool {
+    keyword_kind(text).is_some()
 }
 
 /// The keyword rule: used when the model is absent.
@@ -303,6 +506,10 @@ const VOTES: usize = 2;
 /// Added to the score of the kind a keyword marks (cosine similarities of different kinds' examples
 /// to one text typically lie within 0.1 to 0.3 of each other).
 const KEYWORD_BONUS: f32 = 0.1;
+/// A quick task's shape (a number and an arithmetic word, a unit, a short list to order) is a
+/// precise rule, so it decides over the model: a small model reads "what is 348 times 27" as maths
+/// and would send it to the strongest, dearest model.
+const SHAPE_BONUS: f32 = 1.0;
 
 impl KindClassifier {
     /// Every example phrase, in the order [`KindClassifier::new`] expects their embeddings.
@@ -341,7 +548,11 @@ impl KindClassifier {
                 .collect();
             scored.sort_by(|a, b| b.0.total_cmp(&a.0));
             let votes = scored.len().clamp(1, VOTES);
-            let bonus = if keyword.is_some_and(|(k, _)| k == kind) { KEYWORD_BONUS } else { 0.0 };
+            let bonus = match keyword {
+                Some((TaskKind::Trivial, _)) if kind == TaskKind::Trivial => SHAPE_BONUS,
+                Some((k, _)) if k == kind => KEYWORD_BONUS,
+                _ => 0.0,
+            };
             let score = scored.iter().take(votes).map(|(s, _)| s).sum::<f32>() / votes as f32 + bonus;
             let Some(&(nearest, text)) = scored.first() else { continue };
             if best.is_none_or(|(_, b, _, _)| score > b) {
@@ -385,7 +596,7 @@ mod tests {
     fn names_round_trip_and_are_valid_karma_domains() {
         for kind in TaskKind::ALL {
             assert_eq!(TaskKind::from_name(kind.name()), Some(kind));
-            assert!(kind.name().chars().all(|c| c.is_ascii_lowercase()));
+            assert!(kind.name().chars().all(|c| c.is_ascii_lowercase() || c == '_'), "{}", kind.name());
             assert!(kind.examples().len() >= 3, "{kind:?} needs several examples");
         }
     }

@@ -15,6 +15,7 @@ mod plan;
 mod policy;
 mod registry;
 mod sensitivity;
+mod sensitivity_model;
 
 pub use chain::{dependencies, refers_back};
 pub use kinds::{classify_by_rules, cosine, KindClassifier, KindGuess, TaskKind};
@@ -23,6 +24,7 @@ pub use plan::{split, PlanError, MAX_PARTS, MAX_REQUEST_BYTES};
 pub use policy::{OwnerPolicy, PolicyError, Power};
 pub use registry::{dollars, Api, ModelProfile, Provider, Registry, RegistryError, MAX_MODELS};
 pub use sensitivity::{detect, Finding, Reach, Sensitivity};
+pub use sensitivity_model::{stricter, SensitivityClassifier};
 
 use serde::{Deserialize, Serialize};
 
@@ -54,6 +56,11 @@ impl Executor {
     }
 }
 
+/// A part whose input is at least this many tokens is a long document: it prefers the model with
+/// the largest context window (long inputs are what those windows are for, and a model near its
+/// limit reads the far end of a text worst).
+pub const LONG_DOCUMENT_TOKENS: u32 = 8_000;
+
 /// A subtask as read: its text, kind and sensitivity, each with the reason for it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Subtask {
@@ -66,6 +73,12 @@ impl Subtask {
     /// Reads `text` with `classify` (the model, or [`classify_by_rules`]) and the privacy rules.
     pub fn read(text: &str, classify: impl Fn(&str) -> KindGuess) -> Subtask {
         Subtask { text: text.to_string(), kind: classify(text), sensitivity: detect(text) }
+    }
+
+    /// The same, with the model's sensitivity reading as well: the stricter of it and the rules
+    /// wins ([`stricter`]).
+    pub fn read_with_model(text: &str, classify: impl Fn(&str) -> KindGuess, model: Option<Finding>) -> Subtask {
+        Subtask { text: text.to_string(), kind: classify(text), sensitivity: stricter(detect(text), model) }
     }
 
     /// Raises the class to at least `class` (a user's mark); the detected class stays a floor.
@@ -95,6 +108,10 @@ impl Subtask {
             TaskKind::Extract => 200,
             TaskKind::Summarize => (input / 4).max(100),
             TaskKind::Translate => input.saturating_add(input / 5),
+            TaskKind::Social => 300,
+            // Image models bill a picture at about a thousand output tokens.
+            TaskKind::ImageGeneration => 1_000,
+            TaskKind::Trivial => 50,
             TaskKind::Physical | TaskKind::Compute => 0,
         }
     }
@@ -147,11 +164,22 @@ pub fn plan(request: &str, classify: impl Fn(&str) -> KindGuess, context: &Conte
 
 /// Reads and routes the parts of a request already [`split`], spending the budget in order.
 pub fn plan_parts(parts: &[String], classify: impl Fn(&str) -> KindGuess, context: &Context) -> Vec<Step> {
+    plan_parts_with_model(parts, classify, |_| None, context)
+}
+
+/// The same, with `sensitivity` giving the model's sensitivity reading of each part (`None`
+/// where the model did not read it: the rules alone decide).
+pub fn plan_parts_with_model(
+    parts: &[String],
+    classify: impl Fn(&str) -> KindGuess,
+    sensitivity: impl Fn(&str) -> Option<Finding>,
+    context: &Context,
+) -> Vec<Step> {
     let mut spent = Spent::default();
     parts
         .iter()
         .map(|part| {
-            let subtask = Subtask::read(part, &classify);
+            let subtask = Subtask::read_with_model(part, &classify, sensitivity(part));
             let route = route(&subtask, context, &mut spent);
             Step { subtask, route }
         })
@@ -212,7 +240,8 @@ fn choose(subtask: &Subtask, context: &Context, spent: Spent) -> Route {
         }
         _ => {}
     }
-    if let Some(model) = context.registry.local().filter(|m| m.strengths.contains(&kind)) {
+    let fits = |m: &ModelProfile| m.context_tokens >= subtask.input_tokens().saturating_add(subtask.output_tokens());
+    if let Some(model) = context.registry.local().filter(|m| m.strengths.contains(&kind) && fits(m)) {
         return keep_local(format!("kept local: {} handles {}, free and private", model.id, kind.label()));
     }
     let cloud = best_cloud(subtask, context, spent);
@@ -242,8 +271,14 @@ fn best_cloud(subtask: &Subtask, context: &Context, spent: Spent) -> Result<Rout
     if usable.is_empty() {
         return Err(format!("no cloud model you hold a key for fits {}; add an API key in Settings", kind.label()));
     }
-    // Strong at the kind first, then cheaper, then faster, then by id for a stable order.
-    usable.sort_by_key(|(m, cost)| (!m.strengths.contains(&kind), *cost, m.latency_ms, m.id.clone()));
+    let long = input >= LONG_DOCUMENT_TOKENS;
+    // A quick task needs no strength: the cheapest model answers it as well as the dearest. A long
+    // document goes to the largest context window first. Otherwise strong at the kind first;
+    // then cheaper, then faster, then by id for a stable order.
+    usable.sort_by_key(|(m, cost)| {
+        let strong = kind == TaskKind::Trivial || m.strengths.contains(&kind);
+        (long.then_some(std::cmp::Reverse(m.context_tokens)), !strong, *cost, m.latency_ms, m.id.clone())
+    });
     let over: Vec<String> = usable
         .iter()
         .take_while(|(_, cost)| *cost > left)
@@ -256,7 +291,15 @@ fn best_cloud(subtask: &Subtask, context: &Context, spent: Spent) -> Result<Rout
             over.join(", ")
         ));
     };
-    let strength = if model.strengths.contains(&kind) {
+    let local = context.registry.local().map_or("the local model", |m| m.id.as_str());
+    let strength = if long {
+        format!(
+            "a long document (about {input} tokens) goes to the largest context window you can use ({} tokens)",
+            model.context_tokens
+        )
+    } else if kind == TaskKind::Trivial {
+        format!("{} goes to the cheapest model, since {local} cannot write answers yet", kind.label())
+    } else if model.strengths.contains(&kind) {
         format!("strong at {}", kind.label())
     } else {
         format!("none you can use is strong at {}", kind.label())

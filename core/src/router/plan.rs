@@ -2,10 +2,15 @@
 //!
 //! Rules first, because they are predictable and explainable: a numbered or bulleted list is one
 //! subtask per item; otherwise lines; otherwise sentences joined by sequencing words ("then",
-//! "after that", "and finally"). The model classifies each part afterwards.
+//! "after that", "and finally"). A request that names a task and then brings its material after a
+//! colon ("Summarize this report:" and a pasted document) stays one part. The model classifies
+//! each part afterwards.
 
-/// The longest request the planner reads, in bytes (a long document belongs in an attachment).
-pub const MAX_REQUEST_BYTES: usize = 16 * 1024;
+use super::kinds::names_a_task;
+
+/// The longest request the planner reads, in bytes: a pasted document of about 64,000 tokens,
+/// which every cloud model in the default registry can take in one call.
+pub const MAX_REQUEST_BYTES: usize = 256 * 1024;
 /// The most subtasks one request becomes; the rest stays with the last part.
 pub const MAX_PARTS: usize = 12;
 
@@ -13,7 +18,7 @@ pub const MAX_PARTS: usize = 12;
 pub enum PlanError {
     #[error("the request is empty: describe what you need done")]
     Empty,
-    #[error("the request is {0} bytes; at most {MAX_REQUEST_BYTES} bytes (16 KiB) can be planned")]
+    #[error("the request is {0} bytes; at most {MAX_REQUEST_BYTES} bytes (256 KiB) can be planned")]
     TooLong(usize),
 }
 
@@ -28,7 +33,9 @@ pub fn split(request: &str) -> Result<Vec<String>, PlanError> {
     }
     let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
     let items: Vec<&str> = lines.iter().filter_map(|l| list_item(l)).collect();
-    let parts: Vec<String> = if items.len() >= 2 {
+    let parts: Vec<String> = if pasted_document(&lines, items.len()) {
+        vec![text.to_string()]
+    } else if items.len() >= 2 {
         // A heading line before the list ("Please do the following:") is context, not a task.
         items.iter().map(|s| s.to_string()).collect()
     } else if lines.len() >= 2 {
@@ -45,6 +52,15 @@ pub fn split(request: &str) -> Result<Vec<String>, PlanError> {
         return Err(PlanError::Empty);
     }
     Ok(parts)
+}
+
+/// A first line that names a task and ends in a colon ("Translate these into French:"), or that
+/// brings its own material after the colon with no list following: the rest is the task's
+/// material, not more tasks.
+fn pasted_document(lines: &[&str], list_items: usize) -> bool {
+    let Some((first, rest)) = lines.split_first() else { return false };
+    let Some((task, material)) = first.split_once(':') else { return false };
+    !rest.is_empty() && names_a_task(task) && (material.trim().is_empty() || list_items < 2)
 }
 
 /// The text of a list item ("1. ", "2) ", "- ", "* ", "• "), or `None` for a plain line.
@@ -129,9 +145,24 @@ mod tests {
         assert_eq!(split(""), Err(PlanError::Empty));
         assert_eq!(split(" \n\t "), Err(PlanError::Empty));
         assert_eq!(split("- \n- ..."), Err(PlanError::Empty));
-        let long = "a".repeat(100 * 1024);
-        assert_eq!(split(&long), Err(PlanError::TooLong(102_400)));
-        assert!(PlanError::TooLong(102_400).to_string().contains("16 KiB"));
+        let long = "a".repeat(300 * 1024);
+        assert_eq!(split(&long), Err(PlanError::TooLong(307_200)));
+        assert!(PlanError::TooLong(307_200).to_string().contains("at most 262144 bytes (256 KiB)"));
+    }
+
+    #[test]
+    fn a_pasted_document_after_a_colon_stays_one_part() {
+        let memo = "Summarize this memo:\nDear all,\nThe office moves on Monday.\nBring your badge.";
+        assert_eq!(split(memo).unwrap(), [memo]);
+        let email = "Translate this email into French: Dear Ana,\nthanks for the visit.\nBest, Bo";
+        assert_eq!(split(email).unwrap().len(), 1);
+        let words = "Translate these into Spanish:\n- good morning\n- thank you";
+        assert_eq!(split(words).unwrap().len(), 1);
+        // A heading that names no task introduces tasks, one per line or item.
+        assert!(split("Please do the following:\nFix the login bug\nWrite release notes").unwrap().len() > 1);
+        // Numbered tasks that each bring material stay separate.
+        let reports = "1. Summarize report 1: sales rose.\n2. Summarize report 2: costs fell.";
+        assert_eq!(split(reports).unwrap().len(), 2);
     }
 
     #[test]

@@ -152,13 +152,13 @@ impl Default for Registry {
                 model(
                     "gpt-4o",
                     Provider::OpenAi,
-                    &[Code, Vision, Translate, Extract, Writing],
+                    &[Code, Vision, Translate, Extract, Writing, ImageGeneration],
                     2_500,
                     10_000,
                     128_000,
                     1_500,
                 ),
-                model("grok-2", Provider::Xai, &[Research, Writing], 2_000, 10_000, 131_072, 2_000),
+                model("grok-2", Provider::Xai, &[Social, Research, Writing], 2_000, 10_000, 131_072, 2_000),
                 model(
                     "gemini-pro",
                     Provider::Google,

@@ -1,11 +1,14 @@
 //! Data sensitivity classes and how a text earns one.
 //!
-//! The class bounds where a subtask may go (see [`Sensitivity::allows`]); detection is by rules on
-//! the text (words and number patterns), never by the model, so a privacy decision does not
-//! depend on a model that may be absent, slow or wrong. A user may raise a subtask's class; the
-//! detected class is a floor.
+//! The class bounds where a subtask may go (see [`Sensitivity::allows`]). The rules here read the
+//! text (words, and the number and contact patterns of [`super::pii`]) and always run, so a
+//! privacy decision never waits on a model that may be absent, slow or wrong; with the model, its
+//! reading ([`super::SensitivityClassifier`]) can only raise the class ([`super::stricter`]). A user may
+//! raise a subtask's class too; the detected class is a floor.
 
 use serde::{Deserialize, Serialize};
+
+use super::pii::{self, PiiKind};
 
 /// Ordered from least to most private.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -81,7 +84,9 @@ pub struct Finding {
 }
 
 /// Word rules: (class, what the text contains, words). A word matches at a word start; a
-/// trailing fragment ("diagnos") matches its inflections.
+/// trailing fragment ("diagnos") matches its inflections. Widened for issue 12 with general
+/// words of each theme (mental health, private writing, requests not to share, credentials,
+/// money and family matters), never with phrases of the held-out set.
 const WORD_RULES: &[(Sensitivity, &str, &[&str])] = &[
     (
         Sensitivity::UltraSensitive,
@@ -93,12 +98,63 @@ const WORD_RULES: &[(Sensitivity, &str, &[&str])] = &[
             "prescription",
             "blood test",
             "lab result",
+            "test result",
             "health record",
             "hiv",
             "psychiatr",
             "therapy notes",
             "symptom",
             "biopsy",
+            "chemotherapy",
+            "my doctor",
+            "my gp",
+            "my medication",
+            "blood sugar",
+            "insulin",
+        ],
+    ),
+    (
+        Sensitivity::UltraSensitive,
+        "mental health matters",
+        &[
+            "therapist",
+            "therapy session",
+            "psychotherap",
+            "psychologist",
+            "counsellor",
+            "counselor",
+            "counselling",
+            "counseling",
+            "mental health",
+            "panic attack",
+            "antidepressant",
+            "my depression",
+            "my anxiety",
+            "suicid",
+            "self-harm",
+        ],
+    ),
+    (
+        Sensitivity::UltraSensitive,
+        "private writing",
+        &["diary", "diaries", "my journal", "private journal", "journal entr"],
+    ),
+    (
+        Sensitivity::UltraSensitive,
+        "a request not to share it",
+        &[
+            "do not share",
+            "don't share",
+            "not to be shared",
+            "must not be shared",
+            "not be shared",
+            "do not forward",
+            "eyes only",
+            "strictly private",
+            "strictly confidential",
+            "private and confidential",
+            "keep this private",
+            "keep this secret",
         ],
     ),
     (
@@ -112,6 +168,12 @@ const WORD_RULES: &[(Sensitivity, &str, &[&str])] = &[
             "recovery phrase",
             "api key",
             "secret key",
+            "access token",
+            "credential",
+            "login details",
+            "ssh key",
+            "id_rsa",
+            "pin code",
             "-----begin",
         ],
     ),
@@ -123,15 +185,30 @@ const WORD_RULES: &[(Sensitivity, &str, &[&str])] = &[
         &[
             "salary",
             "payroll",
+            "payslip",
+            "pay slip",
+            "paycheck",
             "home address",
             "date of birth",
             "tax return",
             "divorce",
+            "custody",
             "lawsuit",
+            "my lawyer",
+            "my solicitor",
+            "my attorney",
             "criminal record",
             "performance review",
+            "immigration",
+            "adoption papers",
             "my bank",
+            "bank statement",
+            "credit report",
+            "credit score",
+            "overdraft",
+            "bankrupt",
             "my debts",
+            "my loan",
             "my mortgage",
             "sexual",
         ],
@@ -146,11 +223,18 @@ const WORD_RULES: &[(Sensitivity, &str, &[&str])] = &[
             "proprietary",
             "roadmap",
             "unreleased",
+            "unannounced",
+            "not yet public",
+            "not-yet-public",
             "trade secret",
             "nda",
             "board meeting",
             "our codebase",
+            "our company",
+            "staff-only",
+            "all staff",
             "customer list",
+            "customer records",
             "quarterly numbers",
         ],
     ),
@@ -160,7 +244,8 @@ const WORD_RULES: &[(Sensitivity, &str, &[&str])] = &[
 pub fn detect(text: &str) -> Finding {
     let lower = text.to_lowercase();
     let mut found = Vec::new();
-    if let Some(what) = number_pattern(text) {
+    let (number, contact) = patterns(text);
+    if let Some(what) = number {
         found.push((Sensitivity::UltraSensitive, what.to_string()));
     }
     for (class, what, words) in WORD_RULES {
@@ -168,7 +253,7 @@ pub fn detect(text: &str) -> Finding {
             found.push((*class, format!("{what} (\u{201c}{word}\u{201d})")));
         }
     }
-    if let Some(what) = contact_details(text) {
+    if let Some(what) = contact {
         found.push((Sensitivity::Sensitive, what.to_string()));
     }
     match found.into_iter().max_by_key(|(class, _)| *class) {
@@ -182,105 +267,26 @@ fn word_at_start(text: &str, word: &str) -> bool {
         .any(|(at, _)| at == 0 || !text[..at].chars().next_back().is_some_and(char::is_alphanumeric))
 }
 
-/// Digit runs (spaces and dashes inside allowed) that are payment cards (Luhn-valid, 13 to 19
-/// digits), US social security numbers (3-2-4) or IBANs.
-fn number_pattern(text: &str) -> Option<&'static str> {
-    for run in digit_runs(text) {
-        let digits: Vec<u32> = run.chars().filter_map(|c| c.to_digit(10)).collect();
-        if (13..=19).contains(&digits.len()) && luhn(&digits) {
-            return Some("a payment card number");
-        }
-        let groups: Vec<usize> = run.split('-').map(str::len).collect();
-        if groups == [3, 2, 4] && run.chars().all(|c| c.is_ascii_digit() || c == '-') {
-            return Some("a government ID number");
-        }
-    }
-    text.split(|c: char| !c.is_ascii_alphanumeric()).any(is_iban).then_some("a bank account number (IBAN)")
-}
-
-/// Maximal stretches of digits joined by single spaces or dashes.
-pub(super) fn digit_runs(text: &str) -> Vec<&str> {
-    let bytes = text.as_bytes();
-    let mut runs = Vec::new();
-    let mut start = None;
-    for (i, &b) in bytes.iter().enumerate() {
-        let joiner = (b == b' ' || b == b'-')
-            && i > 0
-            && bytes[i - 1].is_ascii_digit()
-            && bytes.get(i + 1).is_some_and(u8::is_ascii_digit);
-        if b.is_ascii_digit() || (joiner && start.is_some()) {
-            start.get_or_insert(i);
-        } else if let Some(s) = start.take() {
-            runs.push(&text[s..i]);
-        }
-    }
-    if let Some(s) = start {
-        runs.push(&text[s..]);
-    }
-    runs
-}
-
-pub(super) fn luhn(digits: &[u32]) -> bool {
-    let sum: u32 = digits
-        .iter()
-        .rev()
-        .enumerate()
-        .map(|(i, &d)| {
-            if i % 2 == 1 {
-                if d * 2 > 9 {
-                    d * 2 - 9
-                } else {
-                    d * 2
-                }
-            } else {
-                d
-            }
-        })
-        .sum();
-    sum.is_multiple_of(10)
-}
-
-/// Two capital letters, two check digits, then 11 to 30 letters or digits, passing the mod-97
-/// check.
-pub(super) fn is_iban(word: &str) -> bool {
-    let b = word.as_bytes();
-    if !(15..=34).contains(&b.len())
-        || !b[..2].iter().all(u8::is_ascii_uppercase)
-        || !b[2..4].iter().all(u8::is_ascii_digit)
-        || !b[4..].iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
-    {
-        return false;
-    }
-    let rearranged = b[4..].iter().chain(&b[..4]);
-    let remainder = rearranged.fold(0u64, |acc, &c| {
-        let value = if c.is_ascii_digit() { u64::from(c - b'0') } else { u64::from(c - b'A') + 10 };
-        if value >= 10 {
-            (acc * 100 + value) % 97
-        } else {
-            (acc * 10 + value) % 97
-        }
-    });
-    remainder == 1
-}
-
-/// An e-mail address or a phone number (a `+` or 9 to 15 digits with common separators).
-fn contact_details(text: &str) -> Option<&'static str> {
-    let email = text.split_whitespace().any(|word| {
-        let word = word.trim_matches(|c: char| !c.is_alphanumeric());
-        word.split_once('@').is_some_and(|(user, host)| {
-            !user.is_empty() && host.contains('.') && !host.starts_with('.') && !host.ends_with('.')
-        })
-    });
-    if email {
-        return Some("personal contact details (an e-mail address)");
-    }
-    let phone = text.split(|c: char| c.is_alphabetic() || c == ',' || c == ';').any(|chunk| {
-        let chunk = chunk.trim();
-        let digits = chunk.chars().filter(char::is_ascii_digit).count();
-        let shaped = chunk.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
-        shaped && (chunk.starts_with('+') && digits >= 8 || (9..=15).contains(&digits) && chunk.contains([' ', '-']))
-    });
-    phone.then_some("personal contact details (a phone number)")
+/// The first number that must never leave (a card, a government ID, an IBAN), then contact
+/// details (an e-mail address, a phone number, a street address with its number).
+fn patterns(text: &str) -> (Option<&'static str>, Option<&'static str>) {
+    let spans = pii::find(text);
+    let first = |kinds: &[PiiKind]| spans.iter().find(|s| kinds.contains(&s.kind)).map(|s| s.kind);
+    let number =
+        first(&[PiiKind::Card, PiiKind::GovernmentId]).or_else(|| first(&[PiiKind::Iban])).map(|kind| match kind {
+            PiiKind::Card => "a payment card number",
+            PiiKind::GovernmentId => "a government ID number",
+            _ => "a bank account number (IBAN)",
+        });
+    let contact = first(&[PiiKind::Email])
+        .or_else(|| first(&[PiiKind::Phone]))
+        .or_else(|| first(&[PiiKind::StreetAddress]))
+        .map(|kind| match kind {
+            PiiKind::Email => "personal contact details (an e-mail address)",
+            PiiKind::Phone => "personal contact details (a phone number)",
+            _ => "personal contact details (a street address)",
+        });
+    (number, contact)
 }
 
 #[cfg(test)]
