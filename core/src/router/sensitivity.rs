@@ -111,6 +111,10 @@ const WORD_RULES: &[(Sensitivity, &str, &[&str])] = &[
             "my medication",
             "blood sugar",
             "insulin",
+            "rash",
+            "lump",
+            "swelling",
+            "wound",
         ],
     ),
     (

@@ -79,7 +79,7 @@ const VOTES: usize = 2;
 /// examples are at least this similar, and no less similar than the general ones minus
 /// [`PRIVATE_LEAN`]: a small lean towards privacy, because a private text sent away costs more
 /// than a general one kept here. Both chosen from measurements (docs/coordinator.md).
-const MIN_PRIVATE_SIMILARITY: f32 = 0.30;
+const MIN_PRIVATE_SIMILARITY: f32 = 0.28;
 const PRIVATE_LEAN: f32 = 0.03;
 
 /// The model's sensitivity reading: embeddings of every class's examples.
