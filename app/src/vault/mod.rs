@@ -89,7 +89,7 @@ pub struct Vault {
 impl Vault {
     pub async fn open() -> Result<Vault, VaultError> {
         // Fails early, before anything is written, on a page without WebCrypto.
-        subtle::random_bytes::<1>()?;
+        subtle::available()?;
         Ok(Vault { db: VaultDb::open().await? })
     }
 

@@ -35,6 +35,11 @@ pub enum CryptoError {
     Failed { operation: &'static str, reason: String },
 }
 
+/// `Ok` when this page can encrypt (a secure context with `crypto.subtle`).
+pub fn available() -> Result<(), CryptoError> {
+    subtle().map(|_| ())
+}
+
 fn subtle() -> Result<SubtleCrypto, CryptoError> {
     let crypto = web_sys::window().ok_or(CryptoError::Unavailable)?.crypto().map_err(|_| CryptoError::Unavailable)?;
     let subtle = crypto.subtle();
