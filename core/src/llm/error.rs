@@ -165,9 +165,12 @@ fn error_code(api: Api, body: &str) -> Option<String> {
     match api {
         Api::OpenAiChat => field("code").or_else(|| field("type")),
         Api::AnthropicMessages => {
-            let too_long = field("message").is_some_and(|m| m.contains("prompt is too long"));
-            if too_long {
+            let message = field("message").unwrap_or_default();
+            // Both come as a plain `invalid_request_error`; only the fixed phrase tells them apart.
+            if message.contains("prompt is too long") {
                 Some("prompt is too long".into())
+            } else if message.contains("credit balance is too low") {
+                Some("credit".into())
             } else {
                 field("type")
             }
@@ -178,7 +181,10 @@ fn error_code(api: Api, body: &str) -> Option<String> {
                 .and_then(Value::as_array)
                 .and_then(|d| d.iter().find_map(|d| d.get("reason").and_then(Value::as_str)))
                 .map(str::to_string);
-            reason.or_else(|| field("status"))
+            // An over-long prompt is a plain INVALID_ARGUMENT: "The input token count (N) exceeds
+            // the maximum number of tokens allowed (M)."
+            let too_long = field("message").is_some_and(|m| m.contains("exceeds the maximum number of tokens"));
+            reason.or_else(|| too_long.then(|| "context_length".into())).or_else(|| field("status"))
         }
     }
 }
@@ -262,6 +268,9 @@ mod tests {
         assert_eq!(overloaded, LlmError::Overloaded { provider: "Anthropic", retry_after_ms: None });
         let long = r#"{"type":"error","error":{"type":"invalid_request_error","message":"prompt is too long: 210000 tokens > 200000 maximum"}}"#;
         assert_eq!(read(ANTHROPIC, 400, None, long), LlmError::ContextTooLong("Anthropic"));
+        let broke = r#"{"type":"error","error":{"type":"invalid_request_error","message":"Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade or purchase credits."}}"#;
+        assert_eq!(read(ANTHROPIC, 400, None, broke), LlmError::NoCredit("Anthropic"));
+        assert!(!read(ANTHROPIC, 400, None, broke).retryable());
         let auth = r#"{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}}"#;
         assert_eq!(read(ANTHROPIC, 401, None, auth), LlmError::BadKey("Anthropic"));
         let gemini_key = r#"{"error":{"code":400,"message":"API key not valid.","status":"INVALID_ARGUMENT","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"API_KEY_INVALID"}]}}"#;

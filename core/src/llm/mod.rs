@@ -7,6 +7,8 @@
 //! headers, never into its URL, body or any error.
 
 mod error;
+#[cfg(test)]
+mod recorded;
 mod sse;
 mod stream;
 
