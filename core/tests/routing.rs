@@ -172,3 +172,23 @@ fn a_user_mark_raises_the_class_but_never_lowers_it() {
     subtask.raise(Sensitivity::General);
     assert_eq!(subtask.sensitivity.class, Sensitivity::UltraSensitive);
 }
+
+#[test]
+fn a_part_working_on_a_private_result_is_as_private_as_it() {
+    let registry = Registry::default();
+    let request = "1. Summarize my medical records from the clinic\n2. Translate it into French\n\
+                   3. Write a haiku about autumn";
+    let steps = plan(request, classify_by_rules, &context(&registry, &KEYS, &[])).expect("a plan");
+    assert_eq!(steps.len(), 3, "{steps:#?}");
+    assert_eq!(steps.iter().map(|s| s.depends_on).collect::<Vec<_>>(), [None, Some(0), None]);
+    let translation = &steps[1];
+    assert_eq!(translation.subtask.sensitivity.class, Sensitivity::UltraSensitive);
+    assert!(
+        translation.subtask.sensitivity.reason.starts_with("works on the result of part 1 (contains medical"),
+        "{}",
+        translation.subtask.sensitivity.reason
+    );
+    assert!(matches!(translation.route.executor, Executor::ThisDevice { .. }), "{:?}", translation.route);
+    // The unrelated part is not dragged along.
+    assert!(matches!(steps[2].route.executor, Executor::Cloud { .. }), "{:?}", steps[2].route);
+}

@@ -88,6 +88,18 @@ impl Subtask {
         }
     }
 
+    /// Raises the class to at least that of the part whose result this one works on (`earlier`,
+    /// part number `index` counting from 1): a translation of a medical summary is as private as
+    /// the record.
+    pub fn inherit(&mut self, earlier: &Finding, index: usize) {
+        if earlier.class > self.sensitivity.class {
+            self.sensitivity = Finding {
+                class: earlier.class,
+                reason: format!("works on the result of part {index} ({})", earlier.reason),
+            };
+        }
+    }
+
     fn input_tokens(&self) -> u32 {
         let text = u32::try_from(self.text.chars().count()).unwrap_or(u32::MAX) / 4 + 1;
         // An image costs roughly a thousand tokens on every vision model.
@@ -155,6 +167,9 @@ pub struct Spent {
 pub struct Step {
     pub subtask: Subtask,
     pub route: Route,
+    /// The earlier step whose result this one works on ([`dependencies`]).
+    #[serde(default)]
+    pub depends_on: Option<usize>,
 }
 
 /// Splits `request`, reads every part and routes it, spending the budget in order.
@@ -176,14 +191,16 @@ pub fn plan_parts_with_model(
     context: &Context,
 ) -> Vec<Step> {
     let mut spent = Spent::default();
-    parts
-        .iter()
-        .map(|part| {
-            let subtask = Subtask::read_with_model(part, &classify, sensitivity(part));
-            let route = route(&subtask, context, &mut spent);
-            Step { subtask, route }
-        })
-        .collect()
+    let mut steps: Vec<Step> = Vec::with_capacity(parts.len());
+    for (part, depends_on) in parts.iter().zip(dependencies(parts)) {
+        let mut subtask = Subtask::read_with_model(part, &classify, sensitivity(part));
+        if let Some(earlier) = depends_on.and_then(|i| steps.get(i)) {
+            subtask.inherit(&earlier.subtask.sensitivity, depends_on.unwrap_or_default() + 1);
+        }
+        let route = route(&subtask, context, &mut spent);
+        steps.push(Step { subtask, route, depends_on });
+    }
+    steps
 }
 
 /// Routes one subtask and adds its price to `spent`.
