@@ -33,7 +33,7 @@ fn rules_alone_route_the_labelled_set_without_a_privacy_violation() {
         println!("miss: {miss}");
     }
     assert!(report.privacy_violations.is_empty(), "{:#?}", report.privacy_violations);
-    // Every class is detected exactly by the rules (the model plays no part in privacy).
+    // The rules alone read every class of the labelled set right.
     assert_eq!(report.classes_right, report.total);
 }
 
@@ -90,13 +90,35 @@ fn sensitive_work_goes_only_to_a_peer_whose_owner_accepts_it() {
 }
 
 #[test]
+fn a_server_of_the_users_own_needs_no_key_and_wins_when_strong_and_free() {
+    let mut registry = Registry::default();
+    let mut own = registry.models[2].clone();
+    own.id = "my-server".into();
+    own.provider = Provider::Compatible;
+    own.base_url = "http://127.0.0.1:8080/v1".into();
+    own.strengths = vec![amorph_core::router::TaskKind::Writing];
+    own.input_micros_per_1k = 0;
+    own.output_micros_per_1k = 0;
+    registry.models.push(own);
+    assert_eq!(registry.check(), Ok(()));
+    let poem = "Write a short poem about the autumn harbour";
+    let route = route_text(poem, &context(&registry, &[], &[]));
+    assert_eq!(route.executor, Executor::Cloud { model: "my-server".into(), provider: Provider::Compatible });
+    assert!(route.reason.starts_with("goes to my-server (your server): strong at writing"), "{}", route.reason);
+    // Not strong at code: the cloud model the user holds a key for is.
+    let code = "Write a Python function that merges two sorted lists";
+    let route = route_text(code, &context(&registry, &KEYS, &[]));
+    assert_eq!(route.executor, Executor::Cloud { model: "gpt-4o".into(), provider: Provider::OpenAi });
+}
+
+#[test]
 fn cloud_choice_is_strength_then_price_within_budget() {
     let registry = Registry::default();
     let code = "Write a Python function that merges two sorted lists";
     let route = route_text(code, &context(&registry, &KEYS, &[]));
     // claude-opus and gpt-4o are both strong at code; gpt-4o is cheaper.
     assert_eq!(route.executor, Executor::Cloud { model: "gpt-4o".into(), provider: Provider::OpenAi });
-    assert!(route.reason.starts_with("sent to gpt-4o (OpenAI): strong at coding, about $0."), "{}", route.reason);
+    assert!(route.reason.starts_with("goes to gpt-4o (OpenAI): strong at coding, about $0."), "{}", route.reason);
     let only_anthropic = [Provider::Anthropic];
     let poor = Context { budget_micros: 10_000, ..context(&registry, &only_anthropic, &[]) };
     let route = route_text(code, &poor);

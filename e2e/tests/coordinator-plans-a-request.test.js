@@ -64,11 +64,11 @@ scenario('coordinator plans a request', (swarm) => {
     assert.match(medical.reason, /^kept local: contains medical records/);
     assert.equal(recipe.kind, 'translate', recipe.kindReason);
     assert.match(recipe.kindReason, /similar to/, 'the kind must come from the model, with its nearest example');
-    assert.equal(recipe.route, 'cloud');
-    assert.match(recipe.reason, /^sent to gpt-4o \(OpenAI\): strong at a translation, about \$0\.\d{4} of the \$0\.1000 left/);
+    assert.equal(recipe.route, 'cloud', JSON.stringify(recipe));
+    assert.match(recipe.reason, /^goes to gpt-4o \(OpenAI\): strong at a translation, about \$0\.\d{4} of the \$0\.1000 left/);
     assert.equal(errand.kind, 'physical', errand.kindReason);
     assert.equal(errand.route, 'board');
-    assert.match(errand.reason, /^posted for human workers: it needs a person on site; pays 20 credits/);
+    assert.match(errand.reason, /^goes to human workers on the board: it needs a person on site; pays 20 credits/);
     assert.deepEqual(await a.board.ids(), [], 'planning must not post anything');
   });
 

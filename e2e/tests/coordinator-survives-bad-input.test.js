@@ -1,4 +1,4 @@
-// User story: things go wrong around the coordinator model — an empty or a 100 KB request, a model
+// User story: things go wrong around the coordinator model — an empty or a 300 KB request, a model
 // file cut short, a file that fails its checksum, a damaged file the manifest vouches for, a worker
 // that crashes. Each time the user reads a clear message, plans still work (read by keyword rules
 // while the model is away), and the model comes back once the cause is gone.
@@ -33,12 +33,12 @@ async function plansWithRules(peer, why) {
 scenario('coordinator survives bad input', (swarm) => {
   let a;
 
-  swarm.step('an empty request and a 100 KB request are refused with a reason', async () => {
+  swarm.step('an empty request and a 300 KB request are refused with a reason', async () => {
     [a] = await swarm.join('A');
     await a.did();
     assert.match((await a.planner.plan('   ')).error, /the request is empty/);
-    const huge = (await a.planner.plan('Summarize this. '.repeat(6_400))).error;
-    assert.match(huge, /the request is 102400 bytes; at most 16384 bytes \(16 KiB\) can be planned/);
+    const huge = (await a.planner.plan('Summarize this. '.repeat(19_200))).error;
+    assert.match(huge, /the request is 307200 bytes; at most 262144 bytes \(256 KiB\) can be planned/);
   });
 
   swarm.step('a model file cut short is refused; plans fall back to keyword rules', async () => {

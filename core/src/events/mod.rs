@@ -21,7 +21,7 @@ pub use delegated::{Delegated, RunStep, MAX_BUDGET_MICROS, MAX_MODEL_CHARS, MAX_
 pub use swarm::{Compacted, DataAccessClaim, FeeSplit, Genesis, Grant, Heartbeat, Transfer, BASIS_POINTS};
 pub use task::{
     result_hash, Award, Bid, Decision, Delegation, Dispute, JuryVote, KarmaMin, Requirements, ResultRejected,
-    ResultSubmitted, Settle, TaskClaimed, TaskPosted, TaskRef, Verification, MAX_AMOUNT, PPM,
+    ResultSubmitted, Settle, TaskClaimed, TaskPosted, TaskRef, Verification, MAX_AMOUNT, MAX_DESCRIPTION_CHARS, PPM,
 };
 
 /// How far in the future an event's timestamp may be, relative to the receiver's clock.

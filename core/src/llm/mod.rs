@@ -7,12 +7,14 @@
 //! headers, never into its URL, body or any error.
 
 mod error;
+mod key;
 #[cfg(test)]
 mod recorded;
 mod sse;
 mod stream;
 
 pub use error::{classify, parse_retry_after, LlmError};
+pub use key::ApiKey;
 pub use sse::{SseDecoder, SseError, SseEvent, MAX_EVENT_BYTES, MAX_LINE_BYTES};
 pub use stream::{StreamDecoder, StreamEvent};
 

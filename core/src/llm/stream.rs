@@ -29,6 +29,14 @@ pub enum StreamEvent {
     },
 }
 
+impl StreamEvent {
+    /// The answer ended because it reached the most the model was allowed to write (OpenAI
+    /// `length`, Anthropic `max_tokens`, Gemini `MAX_TOKENS`): it is cut short, not finished.
+    pub fn is_cut_short(&self) -> bool {
+        matches!(self, StreamEvent::Done { stop_reason: Some(r) } if matches!(r.as_str(), "length" | "max_tokens" | "MAX_TOKENS"))
+    }
+}
+
 pub struct StreamDecoder {
     api: Api,
     provider: Provider,

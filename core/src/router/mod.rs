@@ -22,7 +22,7 @@ pub use kinds::{classify_by_rules, cosine, KindClassifier, KindGuess, TaskKind};
 pub use peers::{latest_envelopes, PeerCandidate, ENVELOPE_FRESH_MS};
 pub use plan::{split, PlanError, MAX_PARTS, MAX_REQUEST_BYTES};
 pub use policy::{OwnerPolicy, PolicyError, Power};
-pub use registry::{dollars, Api, ModelProfile, Provider, Registry, RegistryError, MAX_MODELS};
+pub use registry::{dollars, origin_of, Api, ModelProfile, Provider, Registry, RegistryError, MAX_MODELS};
 pub use sensitivity::{detect, Finding, Reach, Sensitivity};
 pub use sensitivity_model::{stricter, SensitivityClassifier};
 
@@ -235,7 +235,7 @@ fn choose(subtask: &Subtask, context: &Context, spent: Spent) -> Route {
                 return Route {
                     executor: Executor::HumanBoard,
                     reason: format!(
-                        "posted for human workers: it needs a person on site; pays {DEFAULT_BOARD_CREDITS} credits"
+                        "goes to human workers on the board: it needs a person on site; pays {DEFAULT_BOARD_CREDITS} credits"
                     ),
                     cost_micros: 0,
                     credits: DEFAULT_BOARD_CREDITS,
@@ -281,7 +281,7 @@ fn best_cloud(subtask: &Subtask, context: &Context, spent: Spent) -> Result<Rout
         .registry
         .models
         .iter()
-        .filter(|m| m.provider != Provider::ThisDevice && context.keys.contains(&m.provider))
+        .filter(|m| m.provider != Provider::ThisDevice && (!m.provider.needs_key() || context.keys.contains(&m.provider)))
         .filter(|m| m.context_tokens >= input.saturating_add(output))
         .map(|m| (m, m.cost_micros(input, output)))
         .collect();
@@ -322,7 +322,7 @@ fn best_cloud(subtask: &Subtask, context: &Context, spent: Spent) -> Result<Rout
         format!("none you can use is strong at {}", kind.label())
     };
     let mut reason = format!(
-        "sent to {} ({}): {strength}, about {} of the {} left",
+        "goes to {} ({}): {strength}, about {} of the {} left",
         model.id,
         model.provider.label(),
         dollars(*cost),
@@ -371,7 +371,7 @@ fn best_peer(subtask: &Subtask, context: &Context, credits_left: u64) -> Option<
         None => format!("offered {price} credits"),
     };
     let mut reason = format!(
-        "handed to peer {}: {offer}, accuracy {} in {}, completion {}",
+        "goes to peer {}: {offer}, accuracy {} in {}, completion {}",
         best.label,
         crate::karma::decimal(best.accuracy(kind), 3),
         kind.name(),

@@ -242,7 +242,30 @@ fn check_url(url: &str) -> Result<(), &'static str> {
     if url.contains(['?', '#']) || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err("must not hold a query, a fragment or spaces");
     }
+    if url.starts_with("http://") && !is_local(host) {
+        return Err("must start with https:// unless the server is on this machine or the local network (a key would cross the internet in the clear)");
+    }
     Ok(())
+}
+
+/// This machine or a private network: loopback, RFC 1918 addresses, `.local` names.
+fn is_local(host_and_port: &str) -> bool {
+    let host = match host_and_port.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host_and_port.rsplit_once(':').map_or(host_and_port, |(host, _)| host),
+    };
+    let octets: Vec<u8> = host.split('.').filter_map(|o| o.parse().ok()).collect();
+    let ipv4 = octets.len() == 4 && host.split('.').count() == 4;
+    host == "localhost"
+        || host == "::1"
+        || host.ends_with(".local")
+        || host.ends_with(".localhost")
+        || (ipv4
+            && match octets[..] {
+                [127, ..] | [10, ..] | [192, 168, ..] => true,
+                [172, second, ..] => (16..=31).contains(&second),
+                _ => false,
+            })
 }
 
 impl ModelProfile {
@@ -250,6 +273,12 @@ impl ModelProfile {
     pub fn base_url(&self) -> &str {
         let url = if self.base_url.is_empty() { self.provider.default_base_url() } else { &self.base_url };
         url.trim_end_matches('/')
+    }
+
+    /// Scheme, host and port of the base URL ("https://api.openai.com"): where a key stored for
+    /// this model may be sent.
+    pub fn origin(&self) -> &str {
+        origin_of(self.base_url())
     }
 
     /// The provider's name for the model.
@@ -266,6 +295,13 @@ impl ModelProfile {
         let per_1k = |tokens: u32, price: u64| (u64::from(tokens) * price).div_ceil(1000);
         per_1k(input_tokens, self.input_micros_per_1k) + per_1k(output_tokens, self.output_micros_per_1k)
     }
+}
+
+/// Scheme, host and port of `url`: "https://api.openai.com" of "https://api.openai.com/v1".
+pub fn origin_of(url: &str) -> &str {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    let end = url[after_scheme..].find('/').map_or(url.len(), |i| after_scheme + i);
+    &url[..end]
 }
 
 /// "$0.0123" for micro-dollars.
@@ -299,8 +335,22 @@ mod tests {
         assert_eq!(registry.models[2].api_model(), "gpt-4o");
         registry.models[2].base_url = "http://127.0.0.1:8080/v1/".into();
         assert_eq!(registry.models[2].base_url(), "http://127.0.0.1:8080/v1");
+        assert_eq!(registry.models[2].origin(), "http://127.0.0.1:8080");
         assert_eq!(registry.check(), Ok(()));
-        for bad in ["ftp://host/v1", "https://user:pw@host/v1", "https://host/v1?key=1", "http:///v1"] {
+        for good in ["http://localhost:11434/v1", "http://192.168.1.20:8000/v1", "http://[::1]:8080/v1", "https://host/v1"] {
+            registry.models[2].base_url = good.into();
+            assert_eq!(registry.check(), Ok(()), "{good} was refused");
+        }
+        assert_eq!(registry.models[2].origin(), "https://host");
+        for bad in [
+            "ftp://host/v1",
+            "https://user:pw@host/v1",
+            "https://host/v1?key=1",
+            "http:///v1",
+            "http://api.example.com/v1",
+            "http://8.8.8.8/v1",
+            "http://172.32.0.1/v1",
+        ] {
             registry.models[2].base_url = bad.into();
             assert!(matches!(registry.check(), Err(RegistryError::BadUrl { .. })), "{bad} was accepted");
         }

@@ -27,6 +27,10 @@ fn recorded_streams_give_text_usage_and_end() {
     assert!(text(&openai).starts_with("Mock response from gpt-4o-mini: "), "{}", text(&openai));
     assert!(openai.contains(&StreamEvent::Usage { input_tokens: 5, output_tokens: 16 }));
     assert_eq!(openai.last(), Some(&StreamEvent::Done { stop_reason: Some("stop".into()) }));
+    assert!(!openai.last().unwrap().is_cut_short());
+    for limit in ["length", "max_tokens", "MAX_TOKENS"] {
+        assert!(StreamEvent::Done { stop_reason: Some(limit.into()) }.is_cut_short(), "{limit}");
+    }
 
     let anthropic = decode(Api::AnthropicMessages, Provider::Anthropic, &[ANTHROPIC]).unwrap();
     assert_eq!(text(&anthropic), "Mock response from claude-sonnet-4-5: everything is working as expected.");
