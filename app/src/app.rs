@@ -189,7 +189,7 @@ async fn load_store(
     }
 }
 
-fn random_bytes<const N: usize>() -> Option<[u8; N]> {
+pub(crate) fn random_bytes<const N: usize>() -> Option<[u8; N]> {
     let crypto = web_sys::window()?.crypto().ok()?;
     let mut bytes = [0u8; N];
     crypto.get_random_values_with_u8_array(&mut bytes).ok()?;

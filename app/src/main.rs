@@ -2,12 +2,14 @@
 
 mod app;
 mod clipboard;
+mod cloud;
 mod components;
 mod coordinator;
 mod genesis;
 mod invitation;
 mod relay_client;
 mod rtc;
+mod runner;
 mod storage;
 mod swarm;
 mod tab_slot;

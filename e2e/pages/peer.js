@@ -12,6 +12,7 @@ const { HardwarePanel } = require('./hardware-panel');
 const { TestHooks } = require('./test-hooks');
 const { ModelPanel } = require('./model-panel');
 const { Planner } = require('./planner');
+const { Run } = require('./run');
 const { Settings } = require('./settings');
 const { InviteCard } = require('./invite');
 const { MeshPanel } = require('./mesh');
@@ -35,6 +36,7 @@ class Peer {
     this.hooks = new TestHooks(this.page, this.name);
     this.model = new ModelPanel(this.page, this.name);
     this.planner = new Planner(this.page, this.name);
+    this.run = new Run(this.page, this.name);
     this.settings = new Settings(this.page, this.name);
     this.invite = new InviteCard(this.page, this.name);
     this.mesh = new MeshPanel(this.page, this.name);

@@ -1,6 +1,7 @@
 //! Screens and their pieces, one component per file, named after what it shows.
 //! Components read `Ui` signals and call `Actions`; they never touch the network or storage.
 
+mod api_keys;
 mod did;
 mod field;
 mod hardware_panel;
@@ -13,6 +14,8 @@ mod mesh_view;
 mod model_panel;
 mod peer_list;
 mod planner;
+mod run_answer;
+mod run_step;
 mod settings_panel;
 mod status_bar;
 mod task_board;

@@ -1,33 +1,46 @@
-//! Plan a request: the text is split into subtasks, each read (kind, sensitivity) and routed;
-//! every subtask shows where it would go and why before anything is sent.
+//! Plan a request, then run it: the text is split into subtasks, each read (kind, sensitivity) and
+//! routed; every subtask shows where it would go and why before anything is sent, and once the
+//! user presses Run, how its work goes, step by step, until the answer is assembled.
 
 use amorph_core::router::{dollars, Executor, Step};
+use amorph_core::run::StepId;
 use leptos::prelude::*;
 
 use crate::app::Actions;
-use crate::coordinator::{Coordinator, Planned};
+use crate::components::run_answer::RunAnswer;
+use crate::components::run_step::RunStep;
+use crate::coordinator::Coordinator;
+use crate::runner::Runner;
 
 #[component]
 pub fn Planner() -> impl IntoView {
     let coordinator = expect_context::<Coordinator>();
     let actions = expect_context::<Actions>();
+    let runner = Runner::new(expect_context(), coordinator, actions);
     let request = RwSignal::new(String::new());
-    let planned = RwSignal::new(None::<Result<Planned, String>>);
+    let reader = RwSignal::new(None::<Result<String, String>>);
     let planning = RwSignal::new(false);
-    let run = move |ev: leptos::ev::SubmitEvent| {
+    // The list is drawn again only when the plan changes, not on every streamed token.
+    let shape = Memo::new(move |_| runner.view.with(|v| v.as_ref().map(|v| (v.plan.clone(), v.restored))));
+    let plan = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         planning.set(true);
         let text = request.get_untracked();
         leptos::task::spawn_local(async move {
-            let result = coordinator.plan(text, actions).await;
-            planned.set(Some(result));
+            match coordinator.plan(text.clone(), actions).await {
+                Ok(planned) => {
+                    runner.prepare(text, planned.steps);
+                    reader.set(Some(Ok(planned.reader)));
+                }
+                Err(why) => reader.set(Some(Err(why))),
+            }
             planning.set(false);
         });
     };
     view! {
         <section class="card planner-card wide" aria-labelledby="planner-heading" data-testid="planner">
-            <h2 id="planner-heading">"Plan a request"</h2>
-            <form on:submit=run>
+            <h2 id="planner-heading">"Plan and run a request"</h2>
+            <form on:submit=plan>
                 <label class="field wide">
                     <span>"What do you need done? One task per line or list item."</span>
                     <textarea
@@ -42,21 +55,31 @@ pub fn Planner() -> impl IntoView {
                     {move || if planning.get() { "Planning…" } else { "Plan" }}
                 </button>
             </form>
-            {move || match planned.get() {
-                None => None,
+            {move || match reader.get() {
                 Some(Err(why)) => Some(view! { <p class="error small" role="alert" data-testid="plan-error">{why}</p> }.into_any()),
-                Some(Ok(plan)) => Some(view! {
-                    <p class="small muted" data-testid="plan-reader">{format!("Kinds read by {}. Nothing has been sent.", plan.reader)}</p>
-                    <ol class="plan" data-testid="plan-steps">
-                        {plan.steps.into_iter().map(step_view).collect_view()}
-                    </ol>
+                Some(Ok(read_by)) => Some(view! {
+                    <p class="small muted" data-testid="plan-reader">
+                        {move || {
+                            let sent = runner.view.with(|v| v.as_ref().is_some_and(|v| v.started));
+                            format!("Kinds read by {read_by}. {}", if sent { "Running: see each step." } else { "Nothing has been sent." })
+                        }}
+                    </p>
                 }.into_any()),
+                None => None,
             }}
+            {move || runner.problem.get().map(|why| view! { <p class="error small" role="alert" data-testid="run-problem">{why}</p> })}
+            {move || shape.get().map(|(plan, restored)| view! {
+                {restored.then(|| view! { <p class="small muted" data-testid="run-restored">"The last run of this tab, as it ended."</p> })}
+                <ol class="plan" data-testid="plan-steps">
+                    {plan.into_iter().enumerate().map(|(i, step)| step_view(StepId(i as u32), step, runner)).collect_view()}
+                </ol>
+                <RunAnswer runner=runner />
+            })}
         </section>
     }
 }
 
-fn step_view(step: Step) -> impl IntoView {
+fn step_view(id: StepId, step: Step, runner: Runner) -> impl IntoView {
     let (to, target) = match &step.route.executor {
         Executor::ThisDevice { model } => ("local", format!("This device ({model})")),
         Executor::Cloud { model, provider } => ("cloud", format!("{model} ({})", provider.label())),
@@ -68,6 +91,8 @@ fn step_view(step: Step) -> impl IntoView {
         (micros, 0) => format!("about {}", dollars(micros)),
         (_, credits) => format!("{credits} credits"),
     };
+    let cloud = matches!(step.route.executor, Executor::Cloud { .. });
+    let pays = matches!(step.route.executor, Executor::HumanBoard).then_some(step.route.credits);
     view! {
         <li class="plan-step" data-testid="plan-step" data-route=to data-kind=step.subtask.kind.kind.name() data-class=step.subtask.sensitivity.class.name()>
             <p class="step-text">{step.subtask.text}</p>
@@ -77,6 +102,7 @@ fn step_view(step: Step) -> impl IntoView {
                 <div><dt>"Goes to"</dt><dd data-testid="step-target">{target}" · "{cost}</dd></div>
                 <div><dt>"Why"</dt><dd data-testid="step-reason">{step.route.reason}</dd></div>
             </dl>
+            <RunStep runner=runner id=id cloud=cloud pays=pays />
         </li>
     }
 }

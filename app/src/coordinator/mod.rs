@@ -2,19 +2,24 @@
 //! reading each part's kind, or core's keyword rules while the model is absent), keeps the
 //! owner's settings, and publishes this device's signed capability envelope.
 //!
-//! Owns the kind classifier (the model's embeddings of every kind's examples, built once per
-//! loaded model) and the envelope last published. Inference itself never runs here: every
+//! Owns the kind and sensitivity classifiers (the model's embeddings of every kind's and every
+//! class's examples, built once per loaded model; the stricter of the model's and the rules'
+//! sensitivity wins) and the envelope last published. Inference itself never runs here: every
 //! embedding comes from the worker.
 
 mod conditions;
 mod envelope;
+mod keys;
 mod settings;
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use amorph_core::router::{classify_by_rules, plan_parts, split, Context, KindClassifier, KindGuess, Step};
+use amorph_core::router::{
+    classify_by_rules, plan_parts_with_model, split, Context, Finding, KindClassifier, KindGuess,
+    SensitivityClassifier, Step,
+};
 use amorph_worker::{BackendChoice, ModelVariant};
 use leptos::prelude::*;
 
@@ -35,6 +40,12 @@ pub struct Planned {
     pub reader: String,
 }
 
+/// The model's two readings of a part: its kind and its sensitivity.
+struct Readers {
+    kinds: KindClassifier,
+    classes: SensitivityClassifier,
+}
+
 /// What components hold: Copy handles to the coordinator and its settings.
 #[derive(Clone, Copy)]
 pub struct Coordinator {
@@ -48,7 +59,7 @@ struct Inner {
     worker: WorkerRef,
     ui: Ui,
     /// Built from the loaded model; dropped when the model goes.
-    classifier: RefCell<Option<Rc<KindClassifier>>>,
+    classifier: RefCell<Option<Rc<Readers>>>,
 }
 
 impl Coordinator {
@@ -63,6 +74,7 @@ impl Coordinator {
         conditions::watch(ui);
         envelope::keep_published(ui, actions, coordinator.settings);
         coordinator.follow_model();
+        coordinator.sync_keys();
         if settings::local_storage().and_then(|s| s.get_item(AUTOLOAD_KEY).ok().flatten()).is_some() {
             coordinator.load_model(BackendChoice::Auto);
         }
@@ -107,18 +119,27 @@ impl Coordinator {
         });
     }
 
-    /// The kind classifier for the loaded model, built on first use.
-    async fn classifier(&self) -> Result<Rc<KindClassifier>, String> {
+    /// The kind and sensitivity classifiers for the loaded model, built on first use.
+    async fn classifier(&self) -> Result<Rc<Readers>, String> {
         let (worker, cached) = self.with(|inner| (inner.worker.clone(), inner.classifier.borrow().clone()));
         if let Some(classifier) = cached {
             return Ok(classifier);
         }
-        let mut embeddings = Vec::new();
-        for chunk in KindClassifier::example_texts().chunks(amorph_worker::protocol::MAX_EMBED_BATCH) {
-            embeddings.extend(worker.embed(chunk.iter().map(|t| t.to_string()).collect()).await?);
-        }
-        let classifier =
-            Rc::new(KindClassifier::new(embeddings).ok_or("the model's embeddings do not match the kind examples")?);
+        let embed_all = |texts: Vec<&'static str>| {
+            let worker = worker.clone();
+            async move {
+                let mut embeddings = Vec::new();
+                for chunk in texts.chunks(amorph_worker::protocol::MAX_EMBED_BATCH) {
+                    embeddings.extend(worker.embed(chunk.iter().map(|t| t.to_string()).collect()).await?);
+                }
+                Ok::<_, String>(embeddings)
+            }
+        };
+        let kinds = KindClassifier::new(embed_all(KindClassifier::example_texts()).await?)
+            .ok_or("the model's embeddings do not match the kind examples")?;
+        let classes = SensitivityClassifier::new(embed_all(SensitivityClassifier::example_texts()).await?)
+            .ok_or("the model's embeddings do not match the sensitivity examples")?;
+        let classifier = Rc::new(Readers { kinds, classes });
         self.with(|inner| inner.classifier.replace(Some(classifier.clone())));
         Ok(classifier)
     }
@@ -130,11 +151,16 @@ impl Coordinator {
         let ui = self.with(|inner| inner.ui);
         let (guesses, reader) = match ui.model.get_untracked() {
             ModelState::Ready(_) => match self.read_with_model(&parts).await {
-                Ok(guesses) => (guesses, "the coordinator model".to_string()),
-                Err(why) => (BTreeMap::new(), format!("keyword rules: the model failed ({why})")),
+                Ok(guesses) => (guesses, "the coordinator model, with the privacy rules".to_string()),
+                Err(why) => {
+                    (BTreeMap::new(), format!("keyword rules: the model failed ({why}); privacy by the rules alone"))
+                }
             },
-            ModelState::Failed(why) => (BTreeMap::new(), format!("keyword rules: the model is unavailable ({why})")),
-            _ => (BTreeMap::new(), "keyword rules: the model is not loaded".to_string()),
+            ModelState::Failed(why) => (
+                BTreeMap::new(),
+                format!("keyword rules: the model is unavailable ({why}); privacy by the rules alone"),
+            ),
+            _ => (BTreeMap::new(), "keyword rules: the model is not loaded; privacy by the rules alone".to_string()),
         };
         let settings = self.settings.get_untracked();
         let peers = actions.candidates();
@@ -146,12 +172,14 @@ impl Coordinator {
             peers: &peers,
             now_ms: now_ms(),
         };
-        let classify = |text: &str| guesses.get(text).cloned().unwrap_or_else(|| classify_by_rules(text));
-        let steps = plan_parts(&parts, classify, &context);
+        let classify =
+            |text: &str| guesses.get(text).map(|(kind, _)| kind.clone()).unwrap_or_else(|| classify_by_rules(text));
+        let sensitivity = |text: &str| guesses.get(text).map(|(_, class)| class.clone());
+        let steps = plan_parts_with_model(&parts, classify, sensitivity, &context);
         Ok(Planned { steps, reader })
     }
 
-    async fn read_with_model(&self, parts: &[String]) -> Result<BTreeMap<String, KindGuess>, String> {
+    async fn read_with_model(&self, parts: &[String]) -> Result<BTreeMap<String, (KindGuess, Finding)>, String> {
         let classifier = self.classifier().await?;
         let worker = self.with(|inner| inner.worker.clone());
         // The model reads a few hundred tokens of each part; the worker takes at most 4 KiB each.
@@ -161,8 +189,9 @@ impl Coordinator {
             .iter()
             .zip(vectors)
             .map(|(part, vector)| {
-                let guess = classifier.classify(part, &vector).ok_or("an embedding has the wrong size")?;
-                Ok((part.clone(), guess))
+                let guess = classifier.kinds.classify(part, &vector).ok_or("an embedding has the wrong size")?;
+                let class = classifier.classes.classify(&vector).ok_or("an embedding has the wrong size")?;
+                Ok((part.clone(), (guess, class)))
             })
             .collect()
     }

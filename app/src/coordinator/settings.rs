@@ -1,7 +1,8 @@
 //! The owner's settings for planning and for work from the swarm: the owner policy, the LLM
-//! registry, which providers the user holds API keys for, and a request's budget. Kept in this
-//! browser's `localStorage` (they never leave the device; no key material is stored here, only
-//! which providers have one).
+//! registry, which providers the user holds API keys for, a request's budget, and what may leave
+//! the device (names to hide, which providers were confirmed once). Kept in this browser's
+//! `localStorage` (they never leave the device; no key material is stored here, only which
+//! providers have one: the keys themselves are sealed in the vault).
 
 use amorph_core::router::{OwnerPolicy, Provider, Registry};
 use serde::{Deserialize, Serialize};
@@ -18,7 +19,24 @@ pub struct Settings {
     /// Per request: micro-dollars for cloud models, credits for peers and people.
     pub budget_micros: u64,
     pub budget_credits: u64,
+    /// Names (people, companies) that placeholders replace before a step's text leaves.
+    #[serde(default)]
+    pub private_names: Vec<String>,
+    /// Ask before the first send to each provider.
+    #[serde(default = "yes")]
+    pub confirm_first_send: bool,
+    /// Providers the user has confirmed a first send to.
+    #[serde(default)]
+    pub confirmed: Vec<Provider>,
 }
+
+fn yes() -> bool {
+    true
+}
+
+/// Bounds on the private names list.
+pub const MAX_PRIVATE_NAMES: usize = 64;
+pub const MAX_NAME_CHARS: usize = 64;
 
 impl Default for Settings {
     fn default() -> Self {
@@ -28,6 +46,9 @@ impl Default for Settings {
             keys: Vec::new(),
             budget_micros: 100_000,
             budget_credits: 50,
+            private_names: Vec::new(),
+            confirm_first_send: true,
+            confirmed: Vec::new(),
         }
     }
 }
@@ -54,6 +75,12 @@ impl Settings {
 
     pub fn check(&self) -> Result<(), String> {
         self.policy.check().map_err(|e| e.to_string())?;
+        if self.private_names.len() > MAX_PRIVATE_NAMES {
+            return Err(format!("at most {MAX_PRIVATE_NAMES} private names; {} given", self.private_names.len()));
+        }
+        if let Some(long) = self.private_names.iter().find(|n| n.chars().count() > MAX_NAME_CHARS) {
+            return Err(format!("a private name is at most {MAX_NAME_CHARS} characters: {:?}…", long.chars().take(16).collect::<String>()));
+        }
         self.registry.check().map_err(|e| e.to_string())
     }
 

@@ -16,6 +16,7 @@ pub mod subtle;
 
 use std::cell::RefCell;
 
+use amorph_core::llm::ApiKey;
 use amorph_core::router::Provider;
 use futures::channel::oneshot;
 use wasm_bindgen::JsCast;
@@ -100,20 +101,22 @@ impl Vault {
         })
     }
 
-    /// The stored API key of `provider`, decrypted; `None` when none is stored.
-    pub async fn api_key(&self, provider: Provider) -> Result<Option<String>, VaultError> {
+    /// The stored API key of `provider`, decrypted, with the origins it may go to; `None` when
+    /// none is stored.
+    pub async fn api_key(&self, provider: Provider) -> Result<Option<ApiKey>, VaultError> {
         let name = api_key_name(provider);
-        let Some(bytes) = self.open_secret(&name, &format!("{} API key", provider.label())).await? else {
+        let label = format!("{} API key", provider.label());
+        let Some(bytes) = self.open_secret(&name, &label).await? else {
             return Ok(None);
         };
-        String::from_utf8(bytes).map(Some).map_err(|_| VaultError::Malformed(format!("{} API key", provider.label())))
+        ApiKey::from_bytes(&bytes, provider).map(Some).ok_or(VaultError::Malformed(label))
     }
 
     /// Seals `key` as `provider`'s API key, or deletes the stored one when `key` is `None`.
-    pub async fn set_api_key(&self, provider: Provider, key: Option<&str>) -> Result<(), VaultError> {
+    pub async fn set_api_key(&self, provider: Provider, key: Option<&ApiKey>) -> Result<(), VaultError> {
         let name = api_key_name(provider);
         match key {
-            Some(key) => self.seal_secret(&name, key.as_bytes()).await,
+            Some(key) => self.seal_secret(&name, &key.to_bytes()).await,
             None => Ok(self.db.write_all(vec![Write::Delete(name)]).await?),
         }
     }

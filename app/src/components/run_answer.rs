@@ -1,0 +1,69 @@
+//! The run as a whole: Run and Cancel, the confirmation before the first send to a provider, what
+//! has been spent of the budget, and the final answer, each part labelled with who produced it
+//! and every missing part saying why.
+
+use amorph_core::router::dollars;
+use amorph_core::run::PartOutcome;
+use leptos::prelude::*;
+
+use crate::runner::Runner;
+
+#[component]
+pub fn RunAnswer(runner: Runner) -> impl IntoView {
+    let view = move || runner.view.get();
+    let live = move || view().is_some_and(|v| !v.restored);
+    let running = move || view().is_some_and(|v| v.started && !v.finished);
+    let confirming = move || view().map(|v| v.to_confirm).unwrap_or_default();
+    view! {
+        <div class="run-controls">
+            {move || (live() && !running()).then(|| view! {
+                <button type="button" data-testid="run-start" on:click=move |_| runner.start()>"Run"</button>
+            })}
+            {move || running().then(|| view! {
+                <button type="button" class="secondary" data-testid="run-cancel" on:click=move |_| runner.cancel()>"Cancel"</button>
+            })}
+            <span class="small muted" data-testid="run-spent">
+                {move || view().filter(|v| v.started).map(|v| format!("Spent {} of {}.", dollars(v.spent_micros), dollars(v.budget_micros)))}
+            </span>
+        </div>
+        {move || {
+            let providers = confirming();
+            (!providers.is_empty()).then(|| {
+                let names = providers.iter().map(|p| p.label()).collect::<Vec<_>>().join(", ");
+                view! {
+                    <div class="confirm" role="alertdialog" aria-labelledby="confirm-send" data-testid="run-confirm">
+                        <p id="confirm-send">
+                            {format!("This is the first time this device sends work to {names}. Each cloud step below shows exactly the text that will leave. Send it?")}
+                        </p>
+                        <button type="button" data-testid="run-confirm-send" on:click=move |_| runner.confirm()>"Send"</button>
+                        <button type="button" class="secondary" data-testid="run-confirm-cancel" on:click=move |_| runner.decline()>"Don't send"</button>
+                    </div>
+                }
+            })
+        }}
+        {move || view().and_then(|v| v.answer).map(|answer| {
+            let complete = answer.is_complete().to_string();
+            view! {
+            <section class="answer" aria-labelledby="answer-heading" data-testid="run-answer" data-complete=complete>
+                <h3 id="answer-heading">"Answer"</h3>
+                {answer.parts.into_iter().map(|part| {
+                    let (produced, text) = match part.outcome {
+                        PartOutcome::Produced(text) => (true, text),
+                        PartOutcome::Missing(why) => (false, why),
+                    };
+                    view! {
+                        <div class="answer-part" data-testid="answer-part" data-step=part.step.0 data-produced=produced.to_string()>
+                            <p class="small muted" data-testid="answer-by">{format!("{}, by {}", part.step, part.label)}</p>
+                            {if produced {
+                                view! { <pre data-testid="answer-text">{text}</pre> }.into_any()
+                            } else {
+                                view! { <p class="muted" data-testid="answer-text">{format!("Not produced: {text}.")}</p> }.into_any()
+                            }}
+                        </div>
+                    }
+                }).collect_view()}
+            </section>
+            }
+        })}
+    }
+}
