@@ -9,7 +9,7 @@ test:
 	@scripts/test.sh
 
 bench:
-	@scripts/setup.sh --test && scripts/build.sh && cd e2e && npm run bench:propagation && npm run bench:embeddings
+	@scripts/setup.sh --test && scripts/build.sh && cd e2e && npm run bench:propagation && npm run bench:embeddings && npm run bench:cloud-overhead
 	@. scripts/env.sh && for scenario in steady crash partition; do \
 		cargo run --profile relay -p amorph-core --example mesh-sim -- --peers 10000 --active 7 --scenario $$scenario; \
 	done

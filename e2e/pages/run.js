@@ -58,7 +58,7 @@ class Run {
   }
 
   /** Waits until step `index` is in one of `states`; returns it. A terminal state that is not wanted fails at once. */
-  async waitForStep(index, states, { timeout = RUN_TIMEOUT_MS } = {}) {
+  async waitForStep(index, states, { timeout = RUN_TIMEOUT_MS, interval = 50 } = {}) {
     const wanted = [].concat(states);
     return eventually(
       `${this.name}'s step ${index + 1} to be ${wanted.join(' or ')}`,
@@ -70,7 +70,7 @@ class Run {
         if (terminal.includes(step.state) && !wanted.some((w) => !terminal.includes(w))) err.fatal = true;
         throw err;
       },
-      { timeout, interval: 50 },
+      { timeout, interval },
     );
   }
 
@@ -161,6 +161,11 @@ class Run {
   /** `{ clicked, outputs: [{ step, t, length }] }` since the last click on Run. */
   async timeline() {
     return this.page.evaluate(() => window.__amorphRunTimeline);
+  }
+
+  /** Waits until the finished run is stored for the next visit. */
+  async waitUntilKept() {
+    await this.page.locator(tid('run-kept')).waitFor({ timeout: RUN_TIMEOUT_MS });
   }
 
   async isRestored() {

@@ -147,6 +147,7 @@ scenario('a plan runs on the user’s own keys', (swarm) => {
     assert.match(errand.by, /human workers/);
     assert.equal(errand.text, ERRAND_DONE);
     assert.match(await a.run.spent(), /^Spent \$0\.\d{4} of \$0\.1000\.$/);
+    await a.run.waitUntilKept();
   });
 
   swarm.step('after a reload the keys are still stored, still sealed, and the finished run is shown as it ended', async () => {

@@ -21,6 +21,7 @@ pub fn Planner() -> impl IntoView {
     let reader = RwSignal::new(None::<Result<String, String>>);
     let planning = RwSignal::new(false);
     // The list is drawn again only when the plan changes, not on every streamed token.
+    let started = Memo::new(move |_| runner.view.with(|v| v.as_ref().is_some_and(|v| v.started)));
     let shape = Memo::new(move |_| runner.view.with(|v| v.as_ref().map(|v| (v.plan.clone(), v.restored))));
     let plan = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -60,7 +61,7 @@ pub fn Planner() -> impl IntoView {
                 Some(Ok(read_by)) => Some(view! {
                     <p class="small muted" data-testid="plan-reader">
                         {move || {
-                            let sent = runner.view.with(|v| v.as_ref().is_some_and(|v| v.started));
+                            let sent = started.get();
                             format!("Kinds read by {read_by}. {}", if sent { "Running: see each step." } else { "Nothing has been sent." })
                         }}
                     </p>

@@ -10,24 +10,31 @@ use crate::runner::Runner;
 
 #[component]
 pub fn RunAnswer(runner: Runner) -> impl IntoView {
-    let view = move || runner.view.get();
-    let live = move || view().is_some_and(|v| !v.restored);
-    let running = move || view().is_some_and(|v| v.started && !v.finished);
-    let confirming = move || view().map(|v| v.to_confirm).unwrap_or_default();
+    // Memos, so that a streamed token redraws only the step it belongs to, not these controls.
+    let live = Memo::new(move |_| runner.view.with(|v| v.as_ref().is_some_and(|v| !v.restored)));
+    let running = Memo::new(move |_| runner.view.with(|v| v.as_ref().is_some_and(|v| v.started && !v.finished)));
+    let confirming = Memo::new(move |_| runner.view.with(|v| v.as_ref().map(|v| v.to_confirm.clone()).unwrap_or_default()));
+    let spent = Memo::new(move |_| {
+        runner.view.with(|v| v.as_ref().filter(|v| v.started).map(|v| (v.spent_micros, v.budget_micros)))
+    });
+    let answer = Memo::new(move |_| runner.view.with(|v| v.as_ref().and_then(|v| v.answer.clone())));
     view! {
         <div class="run-controls">
-            {move || (live() && !running()).then(|| view! {
+            {move || (live.get() && !running.get()).then(|| view! {
                 <button type="button" data-testid="run-start" on:click=move |_| runner.start()>"Run"</button>
             })}
-            {move || running().then(|| view! {
+            {move || running.get().then(|| view! {
                 <button type="button" class="secondary" data-testid="run-cancel" on:click=move |_| runner.cancel()>"Cancel"</button>
             })}
+            {move || (runner.kept.get() && live.get()).then(|| view! {
+                <span class="small muted" data-testid="run-kept">"Kept for your next visit."</span>
+            })}
             <span class="small muted" data-testid="run-spent">
-                {move || view().filter(|v| v.started).map(|v| format!("Spent {} of {}.", dollars(v.spent_micros), dollars(v.budget_micros)))}
+                {move || spent.get().map(|(spent, budget)| format!("Spent {} of {}.", dollars(spent), dollars(budget)))}
             </span>
         </div>
         {move || {
-            let providers = confirming();
+            let providers = confirming.get();
             (!providers.is_empty()).then(|| {
                 let names = providers.iter().map(|p| p.label()).collect::<Vec<_>>().join(", ");
                 view! {
@@ -41,7 +48,7 @@ pub fn RunAnswer(runner: Runner) -> impl IntoView {
                 }
             })
         }}
-        {move || view().and_then(|v| v.answer).map(|answer| {
+        {move || answer.get().map(|answer| {
             let complete = answer.is_complete().to_string();
             view! {
             <section class="answer" aria-labelledby="answer-heading" data-testid="run-answer" data-complete=complete>

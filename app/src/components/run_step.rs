@@ -6,39 +6,51 @@ use amorph_core::router::dollars;
 use amorph_core::run::{BoardStage, StepId, StepStatus};
 use leptos::prelude::*;
 
-use crate::runner::{Runner, StepView};
+use crate::runner::Runner;
 
 #[component]
 /// `pays`: the credits a board step's worker is paid, shown instead of a cost in dollars.
 pub fn RunStep(runner: Runner, id: StepId, cloud: bool, pays: Option<u64>) -> impl IntoView {
     let step = Memo::new(move |_| runner.view.with(|v| v.as_ref().and_then(|v| v.steps.get(id.index()).cloned())));
-    let live = move || runner.view.with(|v| v.as_ref().is_some_and(|v| !v.restored));
-    let status = move || step.get().map(|s| s.status);
+    let live = Memo::new(move |_| runner.view.with(|v| v.as_ref().is_some_and(|v| !v.restored)));
+    // A streamed token changes only `shown`: the memos below keep the rest of the step as it is.
+    let state = Memo::new(move |_| step.with(|s| s.as_ref().map(|s| state_name(&s.status, !s.shown.is_empty()))));
+    let said = Memo::new(move |_| step.with(|s| s.as_ref().map(|s| describe(&s.status, pays))));
+    let waiting = Memo::new(move |_| step.with(|s| s.as_ref().is_some_and(|s| matches!(s.status, StepStatus::Waiting))));
+    let can_retry = Memo::new(move |_| step.with(|s| s.as_ref().is_some_and(|s| s.status.can_retry())));
+    let shown = Memo::new(move |_| step.with(|s| s.as_ref().map(|s| s.shown.clone()).unwrap_or_default()));
+    let has_output = Memo::new(move |_| shown.with(|s| !s.is_empty()));
+    let sent = Memo::new(move |_| step.with(|s| s.as_ref().and_then(|s| s.sent.clone())));
+    let strip_pii = Memo::new(move |_| step.with(|s| s.as_ref().is_some_and(|s| s.strip_pii)));
     view! {
-        <div class="step-run" data-testid="step-run" data-state=move || status().map(|s| state_name(&s, step.get().is_some_and(|s| !s.shown.is_empty())))>
-            <p class="small" data-testid="step-state" aria-live="polite">{move || status().map(|s| describe(&s, pays))}</p>
-            {move || step.get().filter(|s| !s.shown.is_empty()).map(|s| view! {
-                <pre class="step-output" data-testid="step-output">{s.shown}</pre>
+        <div class="step-run" data-testid="step-run" data-state=move || state.get()>
+            <p class="small" data-testid="step-state" aria-live="polite">{move || said.get()}</p>
+            {move || has_output.get().then(|| view! {
+                <pre class="step-output" data-testid="step-output">{move || shown.get()}</pre>
             })}
             {cloud.then(|| view! {
                 <label class="small">
                     <input type="checkbox" data-testid="step-strip-pii"
-                        prop:checked=move || step.get().is_some_and(|s| s.strip_pii)
-                        disabled=move || !live() || !matches!(status(), Some(StepStatus::Waiting))
+                        prop:checked=move || strip_pii.get()
+                        disabled=move || !live.get() || !waiting.get()
                         on:change=move |ev| runner.set_strip_pii(id, event_target_checked(&ev)) />
                     "Replace personal data by placeholders before sending"
                 </label>
                 <details class="small">
                     <summary>"Text that leaves this device"</summary>
-                    <pre data-testid="step-sent">{move || step.get().and_then(|s: StepView| s.sent).or_else(|| runner.preview(id).map(|p| format!("{p}\n(plus the results of earlier steps it builds on)")))}</pre>
+                    <pre data-testid="step-sent">{move || sent.get().or_else(|| {
+                        // Tracks the step so the preview follows the placeholder checkbox.
+                        strip_pii.track();
+                        runner.preview(id).map(|p| format!("{p}\n(plus the results of earlier steps it builds on)"))
+                    })}</pre>
                 </details>
             })}
             <div class="actions">
-                {move || (live() && matches!(status(), Some(StepStatus::Waiting))).then(|| view! {
+                {move || (live.get() && waiting.get()).then(|| view! {
                     <button type="button" class="secondary" data-testid="step-start" on:click=move |_| runner.start_step(id)>"Run"</button>
                     <button type="button" class="secondary" data-testid="step-skip" on:click=move |_| runner.skip(id)>"Skip"</button>
                 })}
-                {move || (live() && status().is_some_and(|s| s.can_retry())).then(|| view! {
+                {move || (live.get() && can_retry.get()).then(|| view! {
                     <button type="button" class="secondary" data-testid="step-retry" on:click=move |_| runner.retry(id)>"Retry"</button>
                 })}
             </div>

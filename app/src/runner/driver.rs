@@ -2,7 +2,7 @@
 //! action the engine asks for is carried out (a call started, a task posted, an attempt aborted)
 //! and the engine's next timeout is armed. After each turn the page's view is published.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -43,7 +43,15 @@ pub struct Driver {
     pub(super) actions: Actions,
     /// Waiting for the user to confirm a first send before `start` goes on.
     pending_start: Option<Option<StepId>>,
+    /// When the page's view was last published, and the publish waiting for its turn.
+    published_ms: Cell<u64>,
+    publish_timer: Option<Timeout>,
 }
+
+/// While text streams in, the page is drawn again at most this often: a reader sees no
+/// difference, and a device that also runs the model (a laptop beside its own llama.cpp) keeps its
+/// CPU for the model instead of for layout and paint.
+const PUBLISH_EVERY_MS: u64 = 50;
 
 /// Runs of this many dependent steps cannot loop forever: each turn ends when the engine has
 /// nothing more to ask.
@@ -94,6 +102,8 @@ impl Driver {
             coordinator,
             actions,
             pending_start: None,
+            published_ms: Cell::new(0),
+            publish_timer: None,
         })
     }
 
@@ -217,9 +227,12 @@ impl Driver {
             }
         }
         Self::arm(this);
-        Self::publish(this);
         if this.borrow().run.is_finished() && this.borrow().started {
+            // What is stored is what the page shows: publish it first, whatever the throttle.
+            Self::publish(this);
             saved::store(this);
+        } else {
+            Self::publish_soon(this);
         }
     }
 
@@ -238,8 +251,30 @@ impl Driver {
         this.borrow_mut().timer = timer;
     }
 
+    /// Publishes now if the last publish is old enough, else once it is (leading and trailing
+    /// edge: the first token shows at once, the last one within `PUBLISH_EVERY_MS`).
+    fn publish_soon(this: &Rc<RefCell<Driver>>) {
+        let mut d = this.borrow_mut();
+        if d.publish_timer.is_some() {
+            return;
+        }
+        let (now, due) = (now_ms(), d.published_ms.get().saturating_add(PUBLISH_EVERY_MS));
+        if now >= due {
+            drop(d);
+            return Self::publish(this);
+        }
+        let weak = Rc::downgrade(this);
+        d.publish_timer = Some(Timeout::new((due - now) as u32, move || {
+            if let Some(this) = weak.upgrade() {
+                this.borrow_mut().publish_timer = None;
+                Self::publish(&this);
+            }
+        }));
+    }
+
     pub fn publish(this: &Rc<RefCell<Driver>>) {
         let d = this.borrow();
+        d.published_ms.set(now_ms());
         let steps = (0..d.plan.len())
             .map(|i| {
                 let step = StepId(i as u32);

@@ -65,6 +65,8 @@ pub struct Runner {
     pub view: RwSignal<Option<RunView>>,
     /// Why the plan could not become a run, or why storing the run failed.
     pub problem: RwSignal<Option<String>>,
+    /// The finished run is stored for the next visit.
+    pub kept: RwSignal<bool>,
 }
 
 impl Runner {
@@ -77,6 +79,7 @@ impl Runner {
             actions,
             view: RwSignal::new(None),
             problem: RwSignal::new(None),
+            kept: RwSignal::new(false),
         };
         saved::restore_when_ready(ui, runner);
         // Board steps move when the market does.
@@ -90,6 +93,7 @@ impl Runner {
     /// Prepares `plan` to run (nothing starts until `start`); replaces any earlier run.
     pub fn prepare(&self, request: String, plan: Vec<Step>) {
         self.cancel();
+        self.kept.set(false);
         match Driver::new(request, plan, *self, self.ui, self.coordinator, self.actions) {
             Ok(driver) => {
                 let driver = Rc::new(RefCell::new(driver));

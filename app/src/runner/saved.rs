@@ -33,8 +33,9 @@ pub(super) fn store(this: &Rc<RefCell<Driver>>) {
             let storage = Storage::open(slot).await.map_err(|e| e.to_string())?;
             storage.save(KEY_LAST_RUN, &bytes).await.map_err(|e| e.to_string())
         };
-        if let Err(why) = saved.await {
-            runner.problem.set(Some(format!("the finished run could not be kept for the next visit: {why}")));
+        match saved.await {
+            Ok(()) => runner.kept.set(true),
+            Err(why) => runner.problem.set(Some(format!("the finished run could not be kept for the next visit: {why}"))),
         }
     });
 }
