@@ -30,6 +30,11 @@ class Run {
     return shown[0] ?? null;
   }
 
+  /** The confirmation's warning that only the keyword rules read what is private, or null. */
+  async rulesAloneWarning() {
+    return (await texts(this.page.locator(tid('run-confirm-rules'))))[0] ?? null;
+  }
+
   async cancel() {
     await this.page.locator(tid('run-cancel')).click();
   }
@@ -132,16 +137,21 @@ class Run {
   }
 
   /**
-   * From now on the page keeps, in `performance.now()` time, the last click on Run and every change
-   * of each step's output length: read them with `timeline()`.
+   * From now on the page keeps, in `performance.now()` time, the last click on Run (or on Send,
+   * when the run asked first) and every change of each step's output length: read them with
+   * `timeline()`.
    */
   async recordTimeline() {
     await this.page.evaluate(() => {
       const seen = (window.__amorphRunTimeline = { clicked: null, outputs: [] });
       document.addEventListener('click', (ev) => {
-        if (ev.target.closest && ev.target.closest('[data-testid="run-start"]')) {
+        if (!ev.target.closest) return;
+        if (ev.target.closest('[data-testid="run-start"]')) {
           seen.clicked = performance.now();
           seen.outputs = [];
+        } else if (ev.target.closest('[data-testid="run-confirm-send"]')) {
+          // When the run asks first, the work starts with the answer to its question.
+          seen.clicked = performance.now();
         }
       }, true);
       const lengths = new Map();

@@ -62,6 +62,8 @@ scenario('a plan runs on the user’s own keys', (swarm) => {
     assert.match(plan.steps[0].reason, /^goes to gpt-4o \(OpenAI\)/);
     await a.run.start({ confirm: false });
     assert.match(await a.run.confirmation(), /first time this device sends work to OpenAI\b/);
+    // The model is not loaded in this story: the run says that only the rules checked privacy.
+    assert.match(await a.run.rulesAloneWarning(), /only the keyword rules checked what is private/);
     assert.equal(llm.log().length, 0, 'a request left before the user confirmed the first send');
     await a.run.confirmIfAsked();
     const failed = await a.run.waitForStep(0, 'failed');

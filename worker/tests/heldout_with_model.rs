@@ -79,8 +79,8 @@ fn with_the_model_nothing_private_goes_to_the_cloud_and_few_general_requests_sta
     }
 
     assert!(model.private_to_cloud.is_empty(), "{:#?}", model.private_to_cloud);
-    // The rules alone cannot get there on text they were not written for (7 measured): the app
-    // sends nothing to a cloud model unless the model has read the part as well.
+    // The rules alone cannot get there on text they were not written for (7 measured): a run of a
+    // plan the model did not read asks the user before any cloud step leaves (app/src/runner).
     assert!(rules.private_to_cloud.len() <= 7, "{:#?}", rules.private_to_cloud);
     assert!(laxer.is_empty(), "{laxer:#?}");
     // A router that keeps everything local is useless: at most one general request in ten stays.

@@ -30,7 +30,7 @@ pub fn Planner() -> impl IntoView {
         leptos::task::spawn_local(async move {
             match coordinator.plan(text.clone(), actions).await {
                 Ok(planned) => {
-                    runner.prepare(text, planned.steps);
+                    runner.prepare(text, planned.steps, planned.rules_alone);
                     reader.set(Some(Ok(planned.reader)));
                 }
                 Err(why) => reader.set(Some(Err(why))),

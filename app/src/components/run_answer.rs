@@ -13,7 +13,9 @@ pub fn RunAnswer(runner: Runner) -> impl IntoView {
     // Memos, so that a streamed token redraws only the step it belongs to, not these controls.
     let live = Memo::new(move |_| runner.view.with(|v| v.as_ref().is_some_and(|v| !v.restored)));
     let running = Memo::new(move |_| runner.view.with(|v| v.as_ref().is_some_and(|v| v.started && !v.finished)));
-    let confirming = Memo::new(move |_| runner.view.with(|v| v.as_ref().map(|v| v.to_confirm.clone()).unwrap_or_default()));
+    let confirming = Memo::new(move |_| {
+        runner.view.with(|v| v.as_ref().map(|v| (v.to_confirm.clone(), v.rules_alone)).unwrap_or_default())
+    });
     let spent = Memo::new(move |_| {
         runner.view.with(|v| v.as_ref().filter(|v| v.started).map(|v| (v.spent_micros, v.budget_micros)))
     });
@@ -34,14 +36,21 @@ pub fn RunAnswer(runner: Runner) -> impl IntoView {
             </span>
         </div>
         {move || {
-            let providers = confirming.get();
-            (!providers.is_empty()).then(|| {
+            let (providers, rules_alone) = confirming.get();
+            (!providers.is_empty() || rules_alone).then(|| {
                 let names = providers.iter().map(|p| p.label()).collect::<Vec<_>>().join(", ");
                 view! {
                     <div class="confirm" role="alertdialog" aria-labelledby="confirm-send" data-testid="run-confirm">
-                        <p id="confirm-send">
-                            {format!("This is the first time this device sends work to {names}. Each cloud step below shows exactly the text that will leave. Send it?")}
-                        </p>
+                        {(!providers.is_empty()).then(|| view! {
+                            <p id="confirm-send">
+                                {format!("This is the first time this device sends work to {names}. Each cloud step below shows exactly the text that will leave. Send it?")}
+                            </p>
+                        })}
+                        {rules_alone.then(|| view! {
+                            <p data-testid="run-confirm-rules">
+                                "The coordinator model was not loaded when this plan was made, so only the keyword rules checked what is private: a private text they missed would leave. Load the model (Coordinator model) and plan again to have it read too, or send anyway."
+                            </p>
+                        })}
                         <button type="button" data-testid="run-confirm-send" on:click=move |_| runner.confirm()>"Send"</button>
                         <button type="button" class="secondary" data-testid="run-confirm-cancel" on:click=move |_| runner.decline()>"Don't send"</button>
                     </div>

@@ -38,6 +38,8 @@ pub struct Planned {
     pub steps: Vec<Step>,
     /// "the coordinator model" or why the keyword rules read the kinds.
     pub reader: String,
+    /// The model did not read the parts: their privacy is the keyword rules' reading alone.
+    pub rules_alone: bool,
 }
 
 /// The model's two readings of a part: its kind and its sensitivity.
@@ -176,7 +178,7 @@ impl Coordinator {
             |text: &str| guesses.get(text).map(|(kind, _)| kind.clone()).unwrap_or_else(|| classify_by_rules(text));
         let sensitivity = |text: &str| guesses.get(text).map(|(_, class)| class.clone());
         let steps = plan_parts_with_model(&parts, classify, sensitivity, &context);
-        Ok(Planned { steps, reader })
+        Ok(Planned { steps, reader, rules_alone: guesses.is_empty() })
     }
 
     async fn read_with_model(&self, parts: &[String]) -> Result<BTreeMap<String, (KindGuess, Finding)>, String> {

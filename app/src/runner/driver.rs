@@ -43,6 +43,9 @@ pub struct Driver {
     pub(super) actions: Actions,
     /// Waiting for the user to confirm a first send before `start` goes on.
     pending_start: Option<Option<StepId>>,
+    /// The plan's privacy was read by the keyword rules alone; the user accepted that for this run.
+    rules_alone: bool,
+    rules_alone_accepted: bool,
     /// When the page's view was last published, and the publish waiting for its turn.
     published_ms: Cell<u64>,
     publish_timer: Option<Timeout>,
@@ -61,6 +64,7 @@ impl Driver {
     pub fn new(
         request: String,
         plan: Vec<Step>,
+        rules_alone: bool,
         runner: Runner,
         ui: Ui,
         coordinator: Coordinator,
@@ -102,17 +106,15 @@ impl Driver {
             coordinator,
             actions,
             pending_start: None,
+            rules_alone,
+            rules_alone_accepted: false,
             published_ms: Cell::new(0),
             publish_timer: None,
         })
     }
 
-    /// Providers of cloud steps about to run that the user has not confirmed yet.
-    fn unconfirmed(&self, only: Option<StepId>) -> Vec<Provider> {
-        let (ask, confirmed) = self.coordinator.settings.with_untracked(|s| (s.confirm_first_send, s.confirmed.clone()));
-        if !ask {
-            return Vec::new();
-        }
+    /// Providers of the cloud steps about to run.
+    fn cloud_providers(&self, only: Option<StepId>) -> Vec<Provider> {
         let mut providers: Vec<Provider> = self
             .plan
             .iter()
@@ -123,17 +125,31 @@ impl Driver {
                 Executor::Cloud { provider, .. } => Some(*provider),
                 _ => None,
             })
-            .filter(|p| !confirmed.contains(p))
             .collect();
         providers.sort();
         providers.dedup();
         providers
     }
 
+    /// Providers of cloud steps about to run that the user has not confirmed yet.
+    fn unconfirmed(&self, only: Option<StepId>) -> Vec<Provider> {
+        let (ask, confirmed) = self.coordinator.settings.with_untracked(|s| (s.confirm_first_send, s.confirmed.clone()));
+        if !ask {
+            return Vec::new();
+        }
+        self.cloud_providers(only).into_iter().filter(|p| !confirmed.contains(p)).collect()
+    }
+
+    /// Cloud steps about to run whose privacy only the keyword rules read (the model was not
+    /// loaded when the plan was made), and the user has not said to send them anyway.
+    fn unread_by_model(&self, only: Option<StepId>) -> bool {
+        self.rules_alone && !self.rules_alone_accepted && !self.cloud_providers(only).is_empty()
+    }
+
     pub fn start(this: &Rc<RefCell<Driver>>, only: Option<StepId>) {
         {
             let mut d = this.borrow_mut();
-            if !d.unconfirmed(only).is_empty() {
+            if !d.unconfirmed(only).is_empty() || d.unread_by_model(only) {
                 d.pending_start = Some(only);
                 drop(d);
                 Self::publish(this);
@@ -153,6 +169,7 @@ impl Driver {
         let only = {
             let mut d = this.borrow_mut();
             let Some(only) = d.pending_start.take() else { return };
+            d.rules_alone_accepted = true;
             let providers = d.unconfirmed(only);
             let mut settings = d.coordinator.settings.get_untracked();
             settings.confirmed.extend(providers);
@@ -295,6 +312,7 @@ impl Driver {
         let finished = d.run.is_finished();
         let answer = (d.started && finished).then(|| d.restored_answer());
         let to_confirm = d.pending_start.map(|only| d.unconfirmed(only)).unwrap_or_default();
+        let rules_alone = d.pending_start.is_some_and(|only| d.unread_by_model(only));
         d.runner.view.set(Some(RunView {
             request: d.request.clone(),
             plan: d.plan.clone(),
@@ -305,6 +323,7 @@ impl Driver {
             finished,
             answer,
             to_confirm,
+            rules_alone,
             restored: false,
         }));
     }

@@ -51,6 +51,9 @@ pub struct RunView {
     pub answer: Option<Answer>,
     /// Providers that must be confirmed before the first send to them.
     pub to_confirm: Vec<Provider>,
+    /// The run waits for the user to send parts whose privacy only the keyword rules read.
+    #[serde(default)]
+    pub rules_alone: bool,
     /// Restored from storage: the run ended in an earlier visit.
     pub restored: bool,
 }
@@ -91,10 +94,11 @@ impl Runner {
     }
 
     /// Prepares `plan` to run (nothing starts until `start`); replaces any earlier run.
-    pub fn prepare(&self, request: String, plan: Vec<Step>) {
+    /// `rules_alone`: the model did not read the plan's privacy, so cloud steps ask first.
+    pub fn prepare(&self, request: String, plan: Vec<Step>, rules_alone: bool) {
         self.cancel();
         self.kept.set(false);
-        match Driver::new(request, plan, *self, self.ui, self.coordinator, self.actions) {
+        match Driver::new(request, plan, rules_alone, *self, self.ui, self.coordinator, self.actions) {
             Ok(driver) => {
                 let driver = Rc::new(RefCell::new(driver));
                 self.driver.set_value(Some(driver.clone()));
@@ -115,7 +119,7 @@ impl Runner {
         }
     }
 
-    /// The Run button: every waiting step, after the first-send confirmations.
+    /// The Run button: every waiting step, after the confirmations.
     pub fn start(&self) {
         self.with(|d| Driver::start(d, None));
     }
