@@ -12,6 +12,7 @@ use crate::runner::Runner;
 pub fn RunAnswer(runner: Runner) -> impl IntoView {
     // Memos, so that a streamed token redraws only the step it belongs to, not these controls.
     let live = Memo::new(move |_| runner.view.with(|v| v.as_ref().is_some_and(|v| !v.restored)));
+    let finished = Memo::new(move |_| runner.view.with(|v| v.as_ref().is_some_and(|v| v.started && v.finished)));
     let running = Memo::new(move |_| runner.view.with(|v| v.as_ref().is_some_and(|v| v.started && !v.finished)));
     let confirming = Memo::new(move |_| {
         runner.view.with(|v| v.as_ref().map(|v| (v.to_confirm.clone(), v.rules_alone)).unwrap_or_default())
@@ -22,7 +23,7 @@ pub fn RunAnswer(runner: Runner) -> impl IntoView {
     let answer = Memo::new(move |_| runner.view.with(|v| v.as_ref().and_then(|v| v.answer.clone())));
     view! {
         <div class="run-controls">
-            {move || (live.get() && !running.get()).then(|| view! {
+            {move || (live.get() && !running.get() && !finished.get()).then(|| view! {
                 <button type="button" data-testid="run-start" on:click=move |_| runner.start()>"Run"</button>
             })}
             {move || running.get().then(|| view! {

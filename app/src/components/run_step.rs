@@ -29,7 +29,7 @@ pub fn RunStep(runner: Runner, id: StepId, cloud: bool, pays: Option<u64>) -> im
                 <pre class="step-output" data-testid="step-output">{move || shown.get()}</pre>
             })}
             {cloud.then(|| view! {
-                <label class="small">
+                <label class="check">
                     <input type="checkbox" data-testid="step-strip-pii"
                         prop:checked=move || strip_pii.get()
                         disabled=move || !live.get() || !waiting.get()
