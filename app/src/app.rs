@@ -25,6 +25,7 @@ use crate::storage::{Storage, KEY_CHECKPOINT, KEY_EVENTS};
 use crate::swarm::{self, now_ms, Swarm, SwarmRef};
 use crate::timeline::TimelineItem;
 use crate::ui_state::Ui;
+use crate::vault::subtle::random_bytes;
 use crate::{genesis, invitation, tab_slot, test_hooks, vault};
 
 /// Yjs client ids are 53-bit so that JavaScript peers can hold them.
@@ -110,7 +111,7 @@ async fn boot(ui: Ui, actions: Actions) {
     let identity = vault::slot_identity::load(storage.as_ref(), slot, ui).await;
     ui.me.set(Some(identity.peer_id()));
     let genesis = genesis::load(storage.as_ref(), ui).await;
-    let replica = random_bytes::<8>().map(u64::from_le_bytes).unwrap_or_else(now_ms) & REPLICA_MASK;
+    let replica = random_bytes::<8>().map(u64::from_le_bytes).unwrap_or_else(|_| now_ms()) & REPLICA_MASK;
     let store = match load_store(storage.as_ref(), replica, &genesis, ui).await {
         Ok(store) => store,
         Err(e) => {
@@ -129,7 +130,7 @@ async fn boot(ui: Ui, actions: Actions) {
     // Without the browser's entropy (already reported for the identity), the mesh's choices are
     // seeded from the public id and the time: still different from every other tab's.
     let fallback = || Sha256::digest([identity.peer_id().0.as_slice(), &now_ms().to_le_bytes()].concat()).into();
-    let seed = random_bytes::<32>().unwrap_or_else(fallback);
+    let seed = random_bytes::<32>().unwrap_or_else(|_| fallback());
     let swarm = Swarm::new(identity, store, economy, storage, ui, swarm::mesh_config_for_page(), seed);
     Swarm::flush_when_hidden(&swarm);
     actions.swarm.set_value(Some(swarm.clone()));
@@ -189,12 +190,6 @@ async fn load_store(
     }
 }
 
-pub(crate) fn random_bytes<const N: usize>() -> Option<[u8; N]> {
-    let crypto = web_sys::window()?.crypto().ok()?;
-    let mut bytes = [0u8; N];
-    crypto.get_random_values_with_u8_array(&mut bytes).ok()?;
-    Some(bytes)
-}
 
 /// Keeps `ui.online` equal to `navigator.onLine`.
 fn watch_online(ui: Ui) {

@@ -23,7 +23,7 @@ pub fn ApiKeys(providers: &'static [Provider]) -> impl IntoView {
 #[component]
 fn KeyField(provider: Provider) -> impl IntoView {
     let coordinator = expect_context::<Coordinator>();
-    let name = format!("{provider:?}").to_lowercase();
+    let name = provider.name();
     let typed = RwSignal::new(String::new());
     let note = RwSignal::new(None::<Result<String, String>>);
     let stored = move || coordinator.settings.with(|s| s.keys.contains(&provider));

@@ -13,7 +13,7 @@ use amorph_core::run::{Call, Failure, Sent, StepId};
 use web_sys::AbortController;
 
 use super::driver::Driver;
-use crate::app::random_bytes;
+use crate::vault::subtle::random_bytes;
 use crate::cloud;
 use crate::swarm::now_ms;
 
@@ -93,8 +93,7 @@ pub(super) fn start(this: &Rc<RefCell<Driver>>, call: Call) {
             Ok(request) => request,
             Err(e) => return fail(Failure::permanent(e.to_string())),
         };
-        let provider_name = format!("{provider:?}").to_lowercase();
-        let sent = Sent { bytes: request.body.as_bytes(), provider: &provider_name, task_kind: kind, allow_logging: false, strip_pii };
+        let sent = Sent { bytes: request.body.as_bytes(), provider: provider.name(), task_kind: kind, allow_logging: false, strip_pii };
         let record = call.delegated(random_bytes::<16>().unwrap_or_default(), Some(run_id), sent);
         // No record, no send: the audit chain must hold every delegation.
         if let Err(why) = actions.publish(Event::Delegated(record)) {

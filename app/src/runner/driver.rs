@@ -13,10 +13,11 @@ use leptos::prelude::*;
 use web_sys::AbortController;
 
 use super::{board, call, saved, producer, RunView, Runner, StepView};
-use crate::app::{random_bytes, Actions};
+use crate::app::Actions;
 use crate::coordinator::{Coordinator, Settings};
 use crate::swarm::now_ms;
 use crate::ui_state::Ui;
+use crate::vault::subtle::random_bytes;
 
 pub struct Driver {
     pub(super) run: Run,
@@ -85,7 +86,7 @@ impl Driver {
                 label: producer(&step.route.executor),
             })
             .collect();
-        let seed = u64::from_le_bytes(random_bytes::<8>().unwrap_or_else(|| now_ms().to_le_bytes()));
+        let seed = u64::from_le_bytes(random_bytes::<8>().unwrap_or_else(|_| now_ms().to_le_bytes()));
         let run = Run::new(specs, settings.budget_micros, RunConfig::default(), seed).map_err(|e| e.to_string())?;
         let strip_pii = plan.iter().map(|s| matches!(s.route.executor, Executor::Cloud { .. })).collect();
         Ok(Driver {
@@ -98,7 +99,7 @@ impl Driver {
             placeholders: BTreeMap::new(),
             in_flight: BTreeMap::new(),
             board: BTreeMap::new(),
-            run_id: random_bytes::<16>().unwrap_or_else(|| [0; 16]),
+            run_id: random_bytes::<16>().unwrap_or_default(),
             started: false,
             timer: None,
             runner,

@@ -45,6 +45,19 @@ impl Provider {
         }
     }
 
+    /// Lower-case name, stable across versions: "openai", "anthropic", "google", "xai",
+    /// "compatible", "this_device" (delegation records, element ids).
+    pub fn name(self) -> &'static str {
+        match self {
+            Provider::ThisDevice => "this_device",
+            Provider::Anthropic => "anthropic",
+            Provider::OpenAi => "openai",
+            Provider::Google => "google",
+            Provider::Xai => "xai",
+            Provider::Compatible => "compatible",
+        }
+    }
+
     /// How this provider is called; `None` for this device's model.
     pub fn api(self) -> Option<Api> {
         match self {
@@ -342,6 +355,7 @@ mod tests {
             assert_eq!(registry.check(), Ok(()), "{good} was refused");
         }
         assert_eq!(registry.models[2].origin(), "https://host");
+        assert_eq!(registry.models[2].provider.name(), "openai");
         for bad in [
             "ftp://host/v1",
             "https://user:pw@host/v1",
